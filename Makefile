@@ -1,0 +1,43 @@
+# painters: the workshop's commands. `make` alone lists them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# a CPU laptop has few cores: keep the notebooks' tests from fighting over them
+NB_WORKERS ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lab test test-nbs test-py export clean demo app bench
+
+help: ## list the targets
+	@echo "painters workshop: make <target>"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the workshop (re-runs only when pyproject.toml changed)
+
+lab: setup ## start JupyterLab on the workshop's notebooks (127.0.0.1, token auth; open the URL it prints)
+	cd nbs && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=.
+
+export: setup ## regenerate painters/ from the notebooks and clean the notebooks
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+
+test-nbs: setup
+	$(BIN)/nbdev-test --n-workers $(NB_WORKERS) --timing
+
+test-py: setup
+	$(BIN)/python -m pytest -q tests
+
+test: setup ## run every notebook as a test (nbdev-test), then the pytest suite
+	$(MAKE) --no-print-directory test-nbs
+	$(MAKE) --no-print-directory test-py
+
+clean: ## remove the virtual environment, caches and build caches (never data/, models/, nbs/ or your own files)
+	rm -rf $(VENV) .pytest_cache _proc _docs *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
