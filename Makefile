@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # a CPU laptop has few cores: keep the notebooks' tests from fighting over them
 NB_WORKERS ?= 1
+# Jupyter refuses to run as root (CI and containers do) unless told
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test test-nbs test-py export clean demo app bench
@@ -22,11 +24,12 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install the workshop (re-runs only when pyproject.toml changed)
 
 lab: setup ## start JupyterLab on the workshop's notebooks (127.0.0.1, token auth; open the URL it prints)
-	cd nbs && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=.
+	cd nbs && exec ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS)
 
-export: setup ## regenerate painters/ from the notebooks and clean the notebooks
-	$(BIN)/nbdev-export
+export: setup ## regenerate painters/ and README.md from the notebooks, and clean the notebooks
 	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-export
+	$(BIN)/python tools/readme.py
 
 test-nbs: setup
 	$(BIN)/nbdev-test --n-workers $(NB_WORKERS) --timing

@@ -1,0 +1,87 @@
+"Project hygiene CI enforces: clean notebooks, library in sync, every notebook tested, README rendered, conda env."
+import json, os, shutil, subprocess, sys, tomllib
+from pathlib import Path
+import pytest
+from conftest import ROOT, venv_tool
+
+def _copy_project(dst:Path):
+    for name in ('pyproject.toml', 'settings.ini'): shutil.copy(ROOT/name, dst/name)
+    for d in ('nbs', 'painters'):
+        shutil.copytree(ROOT/d, dst/d, ignore=shutil.ignore_patterns('__pycache__', '.ipynb_checkpoints'))
+    return dst
+
+def _tree(path:Path, pattern:str):
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob(pattern)) if '.ipynb_checkpoints' not in p.parts}
+
+def _changed(before:dict, after:dict): return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+def test_notebooks_are_clean(tmp_path):
+    "nbdev-clean changes nothing: no execution counts, outputs metadata or kernel noise is committed"
+    proj = _copy_project(tmp_path)
+    before = _tree(proj/'nbs', '*.ipynb')
+    subprocess.run([venv_tool('nbdev-clean')], cwd=proj, check=True, capture_output=True)
+    changed = _changed(before, _tree(proj/'nbs', '*.ipynb'))
+    assert not changed, f"nbdev-clean changes {changed}: run `make export` and commit"
+
+def test_library_in_sync_with_notebooks(tmp_path):
+    "nbdev-export changes nothing in painters/: the library is what the notebooks say"
+    proj = _copy_project(tmp_path)
+    before = _tree(proj/'painters', '*.py')
+    subprocess.run([venv_tool('nbdev-export')], cwd=proj, check=True, capture_output=True)
+    changed = _changed(before, _tree(proj/'painters', '*.py'))
+    assert not changed, f"nbdev-export changes {changed}: never edit painters/ by hand; run `make export` and commit"
+
+def test_every_notebook_is_run_by_nbdev_test():
+    "No notebook is silently skipped: nbdev-test's own file list is every notebook, and none skips execution"
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    from nbdev.process import NBProcessor
+    from nbdev.frontmatter import nb_frontmatter  # noqa
+    cfg = get_config(ROOT)
+    found = {Path(p).name for p in nbglob(cfg.nbs_path)}
+    on_disk = {p.name for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts}
+    assert found == on_disk, f"nbdev-test would skip {sorted(on_disk - found)}"
+    assert not list((ROOT/'nbs').rglob('.notest')), "a .notest file makes nbdev-test skip its folder"
+    flags = set(cfg.tst_flags.split())
+    assert flags == {'slow', 'gpu', 'internet'}, flags
+    for p in sorted((ROOT/'nbs').glob('*.ipynb')):
+        nb = json.loads(p.read_text())
+        fm = ''.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'raw')
+        assert 'skip_exec' not in fm and 'skip_showdoc' not in fm, f"{p.name} skips execution"
+        assert nb['metadata'].get('kernelspec', {}).get('language', 'python') == 'python', p.name
+        runnable = [c for c in nb['cells'] if c['cell_type'] == 'code' and not
+                    any(l.strip().startswith(f'#| {f}') for f in flags for l in ''.join(c['source']).splitlines()[:3])]
+        assert len(runnable) >= 2, f"{p.name} has no code that runs under nbdev-test"
+
+def test_readme_rendered_from_index():
+    "README.md is nbs/index.ipynb rendered, and its first screen gives the two commands"
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'readme.py'), '--check'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    first_screen = '\n'.join((ROOT/'README.md').read_text().splitlines()[:25])
+    assert 'make lab' in first_screen and 'make test' in first_screen
+
+def test_environment_yml_agrees_with_pyproject():
+    "environment.yml installs this package with its dev extra, on a Python that pyproject.toml admits"
+    import yaml
+    from packaging.specifiers import SpecifierSet
+    env = yaml.safe_load((ROOT/'environment.yml').read_text())
+    proj = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']
+    deps = env['dependencies']
+    pythons = [d.split('=',1)[1] for d in deps if isinstance(d, str) and d.startswith('python=')]
+    assert pythons == ['3.11'], pythons
+    assert SpecifierSet(proj['requires-python']).contains('3.11')
+    assert 'pip' in deps
+    pip = next(d['pip'] for d in deps if isinstance(d, dict))
+    assert pip == ['-e ".[dev]"'], pip
+    assert 'dev' in proj['optional-dependencies'] and any(r.startswith('nbdev') for r in proj['optional-dependencies']['dev'])
+
+def test_ci_runs_the_readme_test_command():
+    "`.ci/run` calls `make test`, the command README.md gives"
+    ci = (ROOT/'.ci'/'run').read_text()
+    assert 'make test' in ci and 'set -e' in ci
+    assert 'make test' in (ROOT/'README.md').read_text()
+
+def test_make_without_target_lists_targets():
+    r = subprocess.run(['make', '--no-print-directory'], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0
+    for target in ('setup', 'lab', 'test', 'clean'): assert f'  {target}' in r.stdout, r.stdout
