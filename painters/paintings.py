@@ -352,7 +352,7 @@ class DownloadSummary:
         lines += [f"  removed (did not open, fetched again): {f}" for f in self.removed]
         return '\n'.join(lines)
 
-# %% ../nbs/00_paintings.ipynb #541549ab
+# %% ../nbs/00_paintings.ipynb #477ebf3f
 _PART = re.compile(r'^\.([a-z][a-z0-9_]*_\d+\.jpg|attribution\.csv|download\.json)\.[a-z0-9_]+\.part$') # our temporary files
 
 def _clean_parts(folder:Path):
@@ -411,26 +411,34 @@ def download_paintings(
         if stop.is_set(): raise FetchError('interrupted')
         if not hasattr(local, 'session'): local.session = commons_session()
         im, n = with_retries(lambda: fetch_image(local.session, rec.url, max_size, max_bytes, timeout, stop), **retry)
+        jpeg = BytesIO(); im.save(jpeg, 'JPEG', quality=90)
         dest = path/rec.painter/rec.file_name
-        _write_atomically(dest, lambda fh: im.save(fh, 'JPEG', quality=90))
+        with lock: # once an interruption is noted, no new file appears (so attribution.csv credits every file)
+            if stop.is_set(): raise FetchError('interrupted')
+            _write_atomically(dest, lambda fh: fh.write(jpeg.getvalue()))
         return dest, n
+    def collect(fut, rec):
+        try: dest, n = fut.result()
+        except FetchError as e:
+            summary.failed.append((rec.title, str(e)))
+            summary.failures[rec.painter] = summary.failures.get(rec.painter, 0) + 1; return
+        summary.downloaded.append(dest); summary.nbytes += n
+        rows[f"{rec.painter}/{rec.file_name}"] = _attribution_row(rec)
     if todo:
-        ex = ThreadPoolExecutor(max(1, workers))
+        ex, futures, collected = ThreadPoolExecutor(max(1, workers)), {}, set()
         try:
-            futures = {ex.submit(work, rec): rec for rec in todo}
+            for rec in todo: futures[ex.submit(work, rec)] = rec
             done = as_completed(futures)
             if progress: done = progress_bar(done, total=len(futures), leave=False)
             for i,fut in enumerate(done):
-                rec = futures[fut]
-                try: dest, n = fut.result()
-                except FetchError as e:
-                    summary.failed.append((rec.title, str(e)))
-                    summary.failures[rec.painter] = summary.failures.get(rec.painter, 0) + 1; continue
-                summary.downloaded.append(dest); summary.nbytes += n
-                rows[f"{rec.painter}/{rec.file_name}"] = _attribution_row(rec)
+                collect(fut, futures[fut]); collected.add(fut)
                 if i % 10 == 9: write_attribution(path, rows)
-        except BaseException:
-            summary.interrupted = True; stop.set(); raise
+        except BaseException: # Ctrl-C, or an error such as a full disk: credit what was saved, then stop
+            summary.interrupted = True
+            with lock: stop.set()
+            for fut,rec in futures.items():
+                if fut not in collected and fut.done() and not fut.cancelled() and fut.exception() is None: collect(fut, rec)
+            raise
         finally:
             ex.shutdown(wait=not summary.interrupted, cancel_futures=True)
             if rows: write_attribution(path, rows)

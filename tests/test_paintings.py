@@ -16,7 +16,7 @@ from PIL import Image
 
 from painters.paintings import (USER_AGENT, THUMB_WIDTHS, DownloadSummary, FetchError, PaintingRecord, download_paintings,
                                 image_ok, read_attribution, search_paintings, verify_paintings, write_attribution,
-                                PaintingsSourceError, get_paintings, painter_counts)
+                                PaintingsSourceError, get_paintings, painter_counts, is_online)
 from painters.settings import read_settings
 
 FAST = dict(timeout=0.5, retries=2, backoff=0.01, max_wait=0.3, progress=False) # small timeouts and backoff keep tests fast
@@ -77,6 +77,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith('/w/api.php'): return self.api(parse_qs(urlsplit(self.path).query))
         behaviour, payload = s.routes.get(self.path, ('404', b''))
         getattr(self, f"img_{behaviour}")(payload, n)
+    def do_HEAD(self):
+        with self.server.lock: self.server.log.append((self.path, self.headers.get('User-Agent')))
+        self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
     def api(self, q):
         s = self.server
         if s.api_faults:
@@ -384,3 +387,16 @@ def test_get_paintings_says_when_a_download_got_nothing(commons, tmp_path):
     s.data, s.offline, s.images_per_painter, s.painters = tmp_path/'data', 'no', 2, ('monet', 'vangogh')
     with pytest.raises(PaintingsSourceError, match=r'(?s)vangogh 0.*HTTP 404.*get_paintings\(.generated.\)'):
         get_paintings('commons', settings=s, api_url=commons.api, **FAST)
+
+def test_get_paintings_offline_uses_the_generated_set(tmp_path, capsys):
+    s = read_settings(env={})
+    s.data, s.offline, s.images_per_painter, s.painters = tmp_path/'data', 'yes', 3, ('monet', 'vangogh')
+    path = get_paintings('auto', settings=s)
+    assert path == tmp_path/'data'/'generated' and painter_counts(path, s.painters) == dict(monet=3, vangogh=3)
+    out = capsys.readouterr().out
+    assert out.count('\n') == 1 and 'generated set' in out and 'offline = yes' in out, out
+
+def test_is_online_asks_once_and_gives_up_quickly(commons):
+    assert is_online(commons.api, timeout=2) # any answer counts, even an error status
+    t = time.monotonic()
+    assert not is_online('http://127.0.0.1:9/w/api.php', timeout=0.5) and time.monotonic() - t < 1.5
