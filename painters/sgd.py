@@ -93,7 +93,7 @@ def apply_step(
     if prn: print(loss.item())
     return loss.detach()
 
-# %% ../nbs/03_gradient_descent.ipynb #3bad0f9d
+# %% ../nbs/03_gradient_descent.ipynb #098164e9
 def train_loop(
     params:Tensor|list, # the parameters (tensors with `requires_grad`), changed in place
     model:Callable, # `model(x, params)` returns the predictions
@@ -107,7 +107,7 @@ def train_loop(
     return L(apply_step(params, model, x, y, lr, loss_func, zero_grad).item()
              for _ in range(epochs) for x,y in batches)
 
-# %% ../nbs/03_gradient_descent.ipynb #8ce38b97
+# %% ../nbs/03_gradient_descent.ipynb #b25e9fd0
 def descent_path(
     f:Callable, # the loss, a function of one parameter
     start:float, # where the parameter starts
