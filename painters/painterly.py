@@ -12,8 +12,9 @@ from PIL import Image, ImageDraw, ImageFilter
 
 # %% auto #0
 __all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'MANIFEST', 'PainterlyError', 'Scene',
-           'random_scene', 'scene_reference', 'Style', 'keep_exposure', 'scene_from_number', 'paint_scene',
-           'sample_scenes', 'painting_name', 'make_sample_paintings', 'colour_statistics', 'colour_baseline_error']
+           'random_scene', 'scene_reference', 'Style', 'blend_styles', 'keep_exposure', 'scene_from_number',
+           'paint_scene', 'sample_scenes', 'painting_name', 'make_sample_paintings', 'colour_statistics',
+           'colour_baseline_error']
 
 # %% ../nbs/00b_painterly.ipynb #2c969739
 class PainterlyError(ValueError):
@@ -236,7 +237,7 @@ def scene_reference(
     a = a * warm * scene.brightness
     return Image.fromarray(a.clip(0, 255).astype(np.uint8))
 
-# %% ../nbs/00b_painterly.ipynb #fa148474
+# %% ../nbs/00b_painterly.ipynb #8a4364b2
 @dataclass(frozen=True)
 class Style:
     "How a painter lays strokes down (sizes are for a 192-pixel canvas and scale with it)"
@@ -255,16 +256,30 @@ class Style:
     spacing:float       # distance between stroke starts, in brush radii
     threshold:float     # colour error above which a finer layer repaints a spot (Hertzmann's T)
     exposure:float=0.85 # how far each painting's colour statistics are moved to the scene's (see `keep_exposure`)
+    variety:float=0.0   # each painting moves a random share, up to this, of the way to the other preset's knobs
 
 STYLES = dict( # Hertzmann's presets, tuned for a 192-pixel canvas
     monet=Style('monet', brushes=(8, 4.5, 3), length=(1.2, 2.6), curved=False, swirl=0., jitter=17., saturate=0.95,
-                lighten=0.12, outline=0., contours=0., ground=(228, 220, 200), skip=0.15, spacing=1.5, threshold=55.),
+                lighten=0.12, outline=0., contours=0., ground=(228, 220, 200), skip=0.15, spacing=1.5, threshold=65., variety=0.45),
     vangogh=Style('vangogh', brushes=(7, 4, 2.6), length=(3., 8.), curved=True, swirl=0.75, jitter=12., saturate=1.3,
-                  lighten=0., outline=0.4, contours=0.7, ground=(60, 50, 40), skip=0., spacing=2., threshold=50.),
+                  lighten=0., outline=0.4, contours=0.7, ground=(60, 50, 40), skip=0., spacing=2., threshold=62., variety=0.45),
 )
 NEUTRAL_STYLES = ('pointillist', 'flat') # styles of neither painter: Seurat-like dots, and the unpainted scene
 
-# %% ../nbs/00b_painterly.ipynb #3f90ac9f
+# %% ../nbs/00b_painterly.ipynb #b5959ba5
+def blend_styles(
+    a:Style, # the style to start from
+    b:Style, # the style to move towards
+    t:float, # how far: 0 gives `a`, 1 gives `b`
+)->Style: # a style in between: numbers interpolated, `curved` and `name` from `a` unless `t` > 0.5
+    "A style part of the way from `a` to `b`"
+    mix = lambda x, y: tuple(mix(u, v) for u, v in zip(x, y)) if isinstance(x, tuple) else x + (y - x) * t
+    fields = {k: mix(getattr(a, k), getattr(b, k)) for k in ('brushes', 'length', 'swirl', 'jitter', 'saturate', 'lighten',
+              'outline', 'contours', 'ground', 'skip', 'spacing', 'threshold', 'exposure')}
+    near = a if t <= 0.5 else b
+    return Style(near.name, curved=near.curved, variety=0., **fields)
+
+# %% ../nbs/00b_painterly.ipynb #e8d77980
 def _unit(x, y):
     n = np.sqrt(x * x + y * y) + 1e-6
     return x / n, y / n
@@ -286,7 +301,7 @@ def _flow_field(ref, style, r, S):
     fx, fy = _unit((1 - k) * tx + k * sx * (1 - w[..., 0] * .7), (1 - k) * ty + k * sy * (1 - w[..., 0] * .7))
     return fx, fy
 
-# %% ../nbs/00b_painterly.ipynb #e7184dfe
+# %% ../nbs/00b_painterly.ipynb #6e52d6d1
 def _palette(a, style):
     "The scene's colours as `style` sees them: more or less saturated, lighter or not"
     m = a.mean(-1, keepdims=True)
@@ -307,9 +322,11 @@ def _paint_layer(canvas, draw, blurred, fx, fy, style, R, first, r):
     ix, iy = pts[:, 0].astype(int), pts[:, 1].astype(int)
     if first: keep = r.random(len(pts)) >= style.skip
     else: # Hertzmann: repaint only where the canvas, seen at this brush's scale, still differs from the scene
-        seen = np.asarray(canvas.filter(ImageFilter.GaussianBlur(R)), float)
-        err = np.abs(seen - blurred).sum(-1)
-        keep = err[iy, ix] > style.threshold
+        f = max(1, int(R)); small = (S // f, S // f)
+        seen = np.asarray(canvas.resize(small, Image.BOX), float)
+        want = np.asarray(Image.fromarray(blurred.astype(np.uint8)).resize(small, Image.BOX), float)
+        err = np.abs(seen - want).sum(-1)
+        keep = err[(iy // f).clip(0, small[1] - 1), (ix // f).clip(0, small[0] - 1)] > style.threshold
     pts, ix, iy = pts[keep], ix[keep], iy[keep]
     order = r.permutation(len(pts)); pts, ix, iy = pts[order], ix[order], iy[order]
     cols = blurred[iy, ix]
@@ -350,7 +367,7 @@ def _paint_layer(canvas, draw, blurred, fx, fy, style, R, first, r):
         if width >= 3: draw.line([(x - width / 4, y - width / 4) for x, y in line], fill=tuple(light[i]), width=1)
     return len(pts)
 
-# %% ../nbs/00b_painterly.ipynb #275d8df2
+# %% ../nbs/00b_painterly.ipynb #1a56068a
 def _outline(canvas, ref, style, S):
     "Darken the canvas along the scene's strongest edges: the dark contour lines around shapes"
     lum = np.asarray(ref.filter(ImageFilter.GaussianBlur(S / 160)), float) @ [.3, .59, .11]
@@ -370,7 +387,7 @@ def keep_exposure(
     m, s = ma + (mb - ma) * strength, sa + (np.maximum(sb, 8) - sa) * strength
     return Image.fromarray(((a - ma) / sa * s + m).clip(0, 255).astype(np.uint8))
 
-# %% ../nbs/00b_painterly.ipynb #2743ae4b
+# %% ../nbs/00b_painterly.ipynb #735fb761
 def _check_painter(painter):
     if painter in STYLES or painter in NEUTRAL_STYLES: return
     raise PainterlyError(f"There is no painterly style for painter {painter!r}: the generated set knows "
@@ -395,7 +412,7 @@ def _pointillist(ref, S, r):
         for (x, y), c in zip(pts.tolist(), cols): d.ellipse([x - R, y - R, x + R, y + R], fill=tuple(c))
     return canvas
 
-# %% ../nbs/00b_painterly.ipynb #0374051b
+# %% ../nbs/00b_painterly.ipynb #bfabae6e
 def paint_scene(
     scene:Scene|int, # what to paint: a `Scene` (from `random_scene`) or a scene number (see `scene_from_number`)
     painter:str='monet', # whose manner: 'monet', 'vangogh', or a neutral style: 'pointillist' or 'flat'
@@ -412,6 +429,9 @@ def paint_scene(
     if painter == 'flat': return ref.quantize(16, method=Image.Quantize.MEDIANCUT).convert('RGB')
     if painter == 'pointillist': return _pointillist(ref, S, r)
     style = STYLES[painter]
+    if style.variety: # no painter paints every picture the same way: move part of the way to the other preset
+        other = STYLES['vangogh' if style.curved else 'monet']
+        style = blend_styles(style, other, float(r.uniform(0, style.variety)))
     seen = _palette(np.asarray(ref, float), style) # the scene in the painter's palette
     ground = (np.array(style.ground) + seen.mean((0, 1))) / 2
     canvas = Image.new('RGB', (S, S), tuple(ground.astype(int).tolist()))
@@ -425,7 +445,7 @@ def paint_scene(
     if style.contours: canvas = _outline(canvas, ref, style, S)
     return keep_exposure(canvas, ref, style.exposure)
 
-# %% ../nbs/00b_painterly.ipynb #efa54ad9
+# %% ../nbs/00b_painterly.ipynb #45ead0ff
 MANIFEST = 'painterly.json'
 
 def _scene_seed(seed, *keys): return [int(seed)] + [zlib.crc32(str(k).encode()) for k in keys]
@@ -461,7 +481,7 @@ def _save(im, dest):
     tmp = dest.with_name(f".{dest.name}.part")
     im.save(tmp, 'JPEG', quality=90); os.replace(tmp, dest)
 
-# %% ../nbs/00b_painterly.ipynb #084e92ee
+# %% ../nbs/00b_painterly.ipynb #028b5dc9
 def make_sample_paintings(
     path:Path|str, # folder to write into; it gets one sub-folder per painter
     n_per_painter:int=80, # images per painter
@@ -501,7 +521,7 @@ def make_sample_paintings(
     mf.write_text(json.dumps(record, indent=1))
     return path
 
-# %% ../nbs/00b_painterly.ipynb #3b237db7
+# %% ../nbs/00b_painterly.ipynb #677995b4
 def colour_statistics(
     files:list, # image files
 )->np.ndarray: # one row per image: mean of R, G, B, then standard deviation of R, G, B (0 to 1)
@@ -512,7 +532,7 @@ def colour_statistics(
         rows.append(np.concatenate([a.mean((0, 1)), a.std((0, 1))]))
     return np.array(rows).reshape(-1, 6)
 
-# %% ../nbs/00b_painterly.ipynb #5d6e23d4
+# %% ../nbs/00b_painterly.ipynb #2831425f
 def colour_baseline_error(
     path:Path|str, # folder with one sub-folder of images per painter
     valid_pct:float=0.2, # fraction of images held out, as in `RandomSplitter`
