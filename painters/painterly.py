@@ -266,14 +266,14 @@ STYLES = dict( # Hertzmann's presets, tuned for a 192-pixel canvas
 )
 NEUTRAL_STYLES = ('pointillist', 'flat') # styles of neither painter: Seurat-like dots, and the unpainted scene
 
-# %% ../nbs/00b_painterly.ipynb #b5959ba5
+# %% ../nbs/00b_painterly.ipynb #475f3396
 def blend_styles(
     a:Style, # the style to start from
     b:Style, # the style to move towards
     t:float, # how far: 0 gives `a`, 1 gives `b`
 )->Style: # a style in between: numbers interpolated, `curved` and `name` from `a` unless `t` > 0.5
     "A style part of the way from `a` to `b`"
-    mix = lambda x, y: tuple(mix(u, v) for u, v in zip(x, y)) if isinstance(x, tuple) else x + (y - x) * t
+    mix = lambda x, y: tuple(mix(u, v) for u, v in zip(x, y)) if isinstance(x, tuple) else round(x + (y - x) * t, 3)
     fields = {k: mix(getattr(a, k), getattr(b, k)) for k in ('brushes', 'length', 'swirl', 'jitter', 'saturate', 'lighten',
               'outline', 'contours', 'ground', 'skip', 'spacing', 'threshold', 'exposure')}
     near = a if t <= 0.5 else b
