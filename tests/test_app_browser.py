@@ -1,0 +1,100 @@
+"""The app as a web page, in a real browser: `make app` (Voilà) on 127.0.0.1, driven by Debian's Chromium with Playwright.
+Never `playwright install`: it downloads a browser, which fails offline; CI installs Debian's with `apt-get install -y chromium`."""
+import os, re, signal, socket, subprocess, time
+from pathlib import Path
+import pytest, requests
+from PIL import Image
+from conftest import ROOT
+
+CHROMIUM = '/usr/bin/chromium'
+# keep the browser off the network and quiet: no sandbox (containers, root), no GPU, no QUIC, no background fetches
+CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                  '--disable-component-update', '--disable-sync']
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def _gone(pgid):
+    try: os.killpg(pgid, 0)
+    except ProcessLookupError: return True
+    return False
+
+@pytest.fixture(scope='module')
+def models(tmp_path_factory):
+    "A quick model (one epoch on a few small generated paintings), exported to a models folder of its own"
+    from painters.app import quick_model
+    tmp = tmp_path_factory.mktemp('app')
+    learn = quick_model(tmp/'paintings', n=8, size=64)
+    (tmp/'models').mkdir()
+    learn.export(tmp/'models'/'quick.pkl')
+    return tmp
+
+@pytest.fixture(scope='module')
+def app_url(models):
+    "`make app` on a free port, serving the model above; stopped, with every process it started, afterwards"
+    port = _free_port()
+    env = dict(os.environ, PAINTERS_MODELS=str(models/'models'), JUPYTER_RUNTIME_DIR=str(models/'runtime'),
+               JUPYTER_CONFIG_DIR=str(models/'config'), JUPYTER_DATA_DIR=str(models/'data'))
+    env.pop('IN_TEST', None)
+    log = open(models/'voila.log', 'w+')
+    proc = subprocess.Popen(['make', '--no-print-directory', 'app', f'APP_PORT={port}'], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f'http://127.0.0.1:{port}/'
+    try:
+        for _ in range(240):
+            if proc.poll() is not None: break
+            try: requests.head(url, timeout=1); break
+            except requests.ConnectionError: time.sleep(0.25)
+        log.seek(0)
+        assert proc.poll() is None, f"make app exited: {log.read()[-3000:]}"
+        yield url
+    finally:
+        pgid = proc.pid
+        try: os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError: pass
+        try: proc.wait(timeout=20)
+        except subprocess.TimeoutExpired: os.killpg(pgid, signal.SIGKILL); proc.wait()
+        for _ in range(40):
+            if _gone(pgid): break
+            time.sleep(0.25)
+        log.close()
+        assert _gone(pgid), "make app left processes behind"
+
+def test_app_page_in_chromium(app_url, models, tmp_path):
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`"
+    from playwright.sync_api import sync_playwright, expect
+    shots = Path(os.environ.get('PAINTERS_SCREENSHOTS') or tmp_path); shots.mkdir(parents=True, exist_ok=True)
+    painting = sorted((models/'paintings').glob('vangogh/*.jpg'))[0]
+    (tmp_path/'letter.txt').write_text('Dear Theo, the sunflowers are coming along.')
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(str(tmp_path/'profile'), executable_path=CHROMIUM, headless=True,
+                                                       args=CHROMIUM_FLAGS, viewport=dict(width=1000, height=800))
+        try:
+            page = browser.new_page()
+            page.goto(app_url, timeout=120_000)
+            app = page.locator('.painter-app')
+            expect(app).to_have_count(1, timeout=120_000)  # Voilà runs the notebook, then renders the widgets
+            expect(app).to_be_visible(timeout=30_000)
+            assert 'No exported model' not in page.content(), "the page did not find the model made for it"
+            classify = app.get_by_role('button', name='Classify')
+            expect(classify).to_be_disabled()
+            # ipywidgets 8 makes its <input type=file> on demand, outside the page: catch the file chooser it opens
+            with page.expect_file_chooser() as chooser: app.locator('.widget-upload').click()
+            chooser.value.set_files(str(painting))
+            expect(classify).to_be_enabled(timeout=30_000)
+            classify.click()
+            expect(app).to_contain_text(re.compile(r'Painter: (monet|vangogh) \(\d+%\)|Unsure'), timeout=60_000)
+            text = app.inner_text()
+            assert re.search(r'monet\s+\d+%', text) and re.search(r'vangogh\s+\d+%', text), text
+            assert app.locator('.widget-progress, progress, .progress').count() >= 2, app.inner_html()[:2000]
+            assert app.locator('img.widget-image').is_visible()
+            app.screenshot(path=str(shots/'app_painting.png'))
+            with page.expect_file_chooser() as chooser: app.locator('.widget-upload').click()
+            chooser.value.set_files(str(tmp_path/'letter.txt'))
+            expect(app).to_contain_text('letter.txt is not an image this app can read', timeout=30_000)
+            expect(classify).to_be_disabled()
+            assert 'Painter:' not in app.inner_text()
+            app.screenshot(path=str(shots/'app_letter.png'))
+            assert 'Traceback' not in page.content()
+        finally: browser.close()

@@ -1,0 +1,187 @@
+"The `painters` command, run as a user runs it: in a subprocess, with good and bad input, checking output and exit codes."
+import io, json, os, subprocess, sys, threading, http.server
+from pathlib import Path
+from urllib.parse import urlsplit, parse_qs
+import pytest
+from PIL import Image
+from conftest import ROOT, venv_tool
+
+def painters(*args, env=None, timeout=600)->subprocess.CompletedProcess:
+    "Run the installed `painters` console script with `args`"
+    return subprocess.run([venv_tool('painters'), *map(str, args)], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+def one_line_error(r, *words):
+    "A bad-input failure: exit code 2, one line on stderr naming the problem, no traceback"
+    assert r.returncode == 2, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr
+    for w in words: assert w in lines[0], (w, lines[0])
+    return lines[0]
+
+@pytest.fixture(scope='module')
+def work(tmp_path_factory):
+    "A small generated set and a model trained on it by `painters train` (1 epoch, 64 px): made once for this file"
+    tmp = tmp_path_factory.mktemp('cli')
+    r = painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
+    assert r.returncode == 0, r.stderr
+    r = painters('train', tmp/'paintings', '--epochs', 1, '--freeze-epochs', 1, '--size', 64, '--out', tmp/'model.pkl')
+    assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
+    return tmp, r
+
+def test_no_subcommand_prints_version_and_settings():
+    r = painters()
+    assert r.returncode == 0, r.stderr
+    from painters import __version__
+    assert f'painters {__version__}' in r.stdout
+    for key in ('painters', 'images_per_painter', 'image_size', 'backbone', 'data', 'models', 'offline'): assert key in r.stdout
+    assert 'settings file:' in r.stdout
+
+@pytest.mark.parametrize('cmd', ['download', 'sample', 'train', 'predict', 'evaluate'])
+def test_each_subcommand_has_help(cmd):
+    r = painters(cmd, '--help')
+    assert r.returncode == 0 and r.stdout.startswith(f'usage: painters {cmd}'), r.stdout
+    assert 'exit codes' in r.stdout
+
+def test_usage_errors_exit_2():
+    r = painters('predict')
+    assert r.returncode == 2 and 'usage:' in r.stderr
+    assert painters('sample', '--n', '-3').returncode == 2
+    assert painters('frobnicate').returncode == 2
+
+def test_bad_settings_is_one_line(tmp_path):
+    one_line_error(painters(env={'PAINTERS_BACKBONE': 'vgg'}), 'backbone', 'PAINTERS_BACKBONE')
+
+def test_sample_writes_the_set_and_is_idempotent(work):
+    tmp, _ = work
+    files = sorted((tmp/'paintings').glob('*/*.jpg'))
+    assert {f.parent.name for f in files} == {'monet', 'vangogh'} and len(files) == 20
+    before = {f: f.stat().st_mtime_ns for f in files}
+    r = painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
+    assert r.returncode == 0 and 'monet 10' in r.stdout, r.stdout
+    assert {f: f.stat().st_mtime_ns for f in files} == before, "re-running with the same arguments rewrote files"
+
+def test_sample_refuses_a_file_as_dest(tmp_path):
+    (tmp_path/'notes.txt').write_text('mine')
+    one_line_error(painters('sample', '--dest', tmp_path/'notes.txt', '--n', 2), 'notes.txt')
+    assert (tmp_path/'notes.txt').read_text() == 'mine'
+
+def test_train_prints_the_results_table_and_exports(work):
+    tmp, r = work
+    header = next(l for l in r.stdout.splitlines() if 'train_loss' in l)
+    assert 'valid_loss' in header and 'error_rate' in header, r.stdout
+    assert (tmp/'model.pkl').stat().st_size > 1_000_000
+    assert 'Exported the model to' in r.stdout
+
+def test_train_never_overwrites_a_model_without_force(work):
+    tmp, _ = work
+    before = (tmp/'model.pkl').stat().st_mtime_ns
+    one_line_error(painters('train', tmp/'paintings', '--out', tmp/'model.pkl'), '--force')
+    assert (tmp/'model.pkl').stat().st_mtime_ns == before
+
+def test_train_bad_data(tmp_path):
+    one_line_error(painters('train', tmp_path/'nowhere', '--out', tmp_path/'m.pkl'), 'nowhere')
+    (tmp_path/'holiday').mkdir(); Image.new('RGB', (64, 64)).save(tmp_path/'holiday'/'beach.jpg')
+    one_line_error(painters('train', tmp_path/'holiday', '--out', tmp_path/'m.pkl'), 'monet')
+    assert not (tmp_path/'m.pkl').exists()
+
+def test_predict_one_line_per_image(work):
+    tmp, _ = work
+    imgs = sorted((tmp/'paintings').glob('monet/*.jpg'))[:2] + sorted((tmp/'paintings').glob('vangogh/*.jpg'))[:2]
+    r = painters('predict', tmp/'model.pkl', *imgs)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 4, r.stdout
+    for img, line in zip(imgs, lines):
+        name, verdict = line.split('\t')
+        assert name == str(img)
+        words = verdict.split()
+        assert words[0] in ('monet', 'vangogh') or verdict.startswith('unsure (best guess '), verdict
+        assert 0 <= float(words[-1].rstrip(')')) <= 1
+    r = painters('predict', tmp/'model.pkl', imgs[0], '--threshold', 0)
+    assert 'unsure' not in r.stdout and r.returncode == 0
+
+def test_predict_bad_inputs(work, tmp_path):
+    tmp, _ = work
+    img = next((tmp/'paintings').glob('monet/*.jpg'))
+    one_line_error(painters('predict', tmp/'model.pkl', tmp_path/'missing.jpg'), 'missing.jpg', 'does not exist')
+    one_line_error(painters('predict', tmp_path/'nomodel.pkl', img), 'nomodel.pkl')
+    (tmp_path/'letter.pkl').write_text('Dear Theo, ...')
+    one_line_error(painters('predict', tmp_path/'letter.pkl', img), 'letter.pkl', 'not')
+    one_line_error(painters('predict', tmp/'model.pkl', tmp/'paintings'), 'folder')
+    r = painters('predict', tmp/'model.pkl', img, '--threshold', 2)
+    assert r.returncode == 2 and 'expected a probability from 0 to 1' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    (tmp_path/'letter.jpg').write_text('Dear Theo, ...')
+    r = painters('predict', tmp/'model.pkl', img, tmp_path/'letter.jpg')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 1 and 'letter.jpg' in r.stderr  # the good image still gets its line
+
+def test_evaluate_prints_error_rate_and_confusion_matrix(work):
+    tmp, _ = work
+    r = painters('evaluate', tmp/'model.pkl', tmp/'paintings')
+    assert r.returncode == 0, r.stderr
+    assert '20 images' in r.stdout and 'error rate:' in r.stdout, r.stdout
+    rows = {l.split()[0]: l.split()[1:] for l in r.stdout.splitlines() if l.split() and l.split()[0] in ('monet', 'vangogh')}
+    assert sum(int(n) for v in rows.values() for n in v) == 20, r.stdout
+    wrong = int(rows['monet'][1]) + int(rows['vangogh'][0])
+    assert f'({wrong} of 20 wrong)' in r.stdout
+
+def test_evaluate_bad_inputs(work, tmp_path):
+    tmp, _ = work
+    one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'nowhere'), 'nowhere')
+    (tmp_path/'empty').mkdir()
+    one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'empty'), 'no images')
+    (tmp_path/'other'/'cezanne').mkdir(parents=True); Image.new('RGB', (64, 64)).save(tmp_path/'other'/'cezanne'/'a.jpg')
+    one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'other'), 'cezanne')
+    (tmp_path/'letter.pkl').write_text('Dear Theo, ...')
+    one_line_error(painters('evaluate', tmp_path/'letter.pkl', tmp/'paintings'), 'letter.pkl')
+    (tmp_path/'broken'/'monet').mkdir(parents=True); (tmp_path/'broken'/'monet'/'letter.jpg').write_text('Dear Theo, ...')
+    one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'broken'), 'not a readable image')
+
+# ---- download, against a tiny MediaWiki stand-in on 127.0.0.1 (no network)
+
+def _jpeg(colour):
+    buf = io.BytesIO(); Image.new('RGB', (120, 90), colour).save(buf, format='JPEG'); return buf.getvalue()
+
+class _Commons(http.server.BaseHTTPRequestHandler):
+    "Answers `action=query` for each painter's category with two images, and serves those images"
+    def log_message(self, *a): pass
+    def _send(self, body, ctype):
+        self.send_response(200); self.send_header('Content-Type', ctype); self.send_header('Content-Length', str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    def do_GET(self):
+        url = urlsplit(self.path); q = {k: v[0] for k,v in parse_qs(url.query).items()}
+        if url.path.startswith('/img/'): return self._send(_jpeg((200, 120, 40)), 'image/jpeg')
+        if q.get('list') == 'categorymembers': return self._send(json.dumps({'query': {'categorymembers': []}}).encode(), 'application/json')
+        base = 1000 if 'Monet' in q.get('gcmtitle', '') else 2000
+        port = self.server.server_address[1]
+        info = lambda n: dict(thumburl=f'http://127.0.0.1:{port}/img/{n}.jpg', thumbwidth=120, thumbheight=90, url='',
+                              mime='image/jpeg', descriptionurl=f'http://127.0.0.1:{port}/File:{n}', size=5000,
+                              extmetadata=dict(LicenseShortName=dict(value='Public domain'), Artist=dict(value='Someone')))
+        pages = [dict(pageid=base+i, title=f'File:Painting {base+i}.jpg', imageinfo=[info(base+i)]) for i in range(2)]
+        self._send(json.dumps({'query': {'pages': pages}}).encode(), 'application/json')
+
+@pytest.fixture
+def commons():
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Commons)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}/w/api.php'
+    srv.shutdown(); srv.server_close()
+
+def test_download_from_a_loopback_commons(commons, tmp_path):
+    r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', commons)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert sorted(p.name for p in (tmp_path/'dl').glob('*/*.jpg')) == ['monet_1000.jpg', 'monet_1001.jpg', 'vangogh_2000.jpg', 'vangogh_2001.jpg']
+    assert '4 downloaded' in r.stdout, r.stdout
+    r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', commons)
+    assert r.returncode == 0 and '4 already there' in r.stdout, r.stdout
+
+def test_download_failures_have_exit_codes(tmp_path):
+    import socket
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]  # nothing listens here once closed
+    r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', f'http://127.0.0.1:{port}/w/api.php', timeout=300)
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stdout, r.stderr)
+    assert 'failed' in r.stdout
+    one_line_error(painters('download', '--painters', 'monet', 'cezanne', '--dest', tmp_path/'dl2'), 'cezanne')
+    (tmp_path/'file').write_text('mine')
+    one_line_error(painters('download', '--dest', tmp_path/'file'), 'file')
