@@ -169,19 +169,21 @@ def painter_verdict(
     if len(probs) != len(vocab): raise ValueError(f"{len(probs)} probabilities for {len(vocab)} painters ({', '.join(map(str, vocab))}): give one per painter.")
     return str(vocab[probs.argmax()]) if probs.max() >= threshold else UNSURE
 
-# %% ../nbs/04_data_bias.ipynb #19ceb497
+# %% ../nbs/04_data_bias.ipynb #a2939e9d
 def plot_coverage_error(
     curve:pd.DataFrame, # from `coverage_error_curve`
     threshold:float|None=None, # a chosen threshold to mark
     ax=None, # matplotlib axes to draw on
+    label:str|None=None, # what the curve is of, for the legend
 ):
     "Selective error against coverage: what each threshold costs and buys"
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(curve.coverage, curve.error, marker='.', drawstyle='steps-post')
-    if threshold is not None and np.isfinite(threshold):
+    line, = ax.plot(curve.coverage, curve.error, marker='.', label=label)
+    if threshold is not None and np.isfinite(threshold) and (curve.threshold >= threshold).any():
         row = curve[curve.threshold >= threshold].iloc[0]
-        ax.scatter([row.coverage], [row.error], color='C3', zorder=3, label=f"threshold {threshold:.2f}")
-        ax.legend()
+        ax.scatter([row.coverage], [row.error], color=line.get_color(), edgecolor='k', s=60, zorder=3,
+                   label=f"threshold {threshold:.3f}" + (f" ({label})" if label else ''))
+    ax.legend(fontsize=8)
     ax.set(xlabel='coverage (share of images answered)', ylabel='error on the images answered',
            title='The circuit breaker: coverage vs error', xlim=(0, 1.02))
     return ax
@@ -241,7 +243,7 @@ def shift_errors(
     "The error rate of `probe` on `valid` as it is, and under each of `shifts`"
     return pd.Series({'clean': probe.error(valid), **{k: probe.error(valid.map(f, seed)) for k, f in shifts.items()}})
 
-# %% ../nbs/04_data_bias.ipynb #5d6d1a48
+# %% ../nbs/04_data_bias.ipynb #e6804a33
 def flip_and_lighting(img:Image.Image, seed:int=0)->Image.Image: # a randomly flipped, turned, zoomed, lit `img`
     "Roughly fastai's default `aug_transforms`: flip, rotate up to 10 degrees, zoom up to 1.1, brightness and contrast"
     from PIL import ImageEnhance
@@ -270,7 +272,7 @@ def random_photo(img:Image.Image, seed:int=0)->Image.Image: # `img` photographed
 AUGMENTATIONS = {'flip & lighting': flip_and_lighting, 'grayscale': grayscale, 'colour cast': random_colour_cast,
                  'jpeg': random_jpeg, 'photo on wall': random_photo} # name -> random augmentation `f(img, seed)`
 
-# %% ../nbs/04_data_bias.ipynb #7b514ccc
+# %% ../nbs/04_data_bias.ipynb #aea7df44
 def augmentation_recovery(
     features:FrozenFeatures, # the frozen backbone
     train:LabelledImages, # clean training images
@@ -285,7 +287,7 @@ def augmentation_recovery(
     arms = {'none': train, **{k: sum(v, train) for k, v in aug.items()}, 'all': sum(sum(aug.values(), []), train)}
     return pd.DataFrame({k: shift_errors(train_probe(features, data, C), valid, shifts) for k, data in arms.items()}).T
 
-# %% ../nbs/04_data_bias.ipynb #064be3da
+# %% ../nbs/04_data_bias.ipynb #907b2199
 def share_recovered(
     recovery:pd.DataFrame, # from `augmentation_recovery`
 )->pd.DataFrame: # for each augmentation and shift: (error without augmentation - error with it) / (error without - clean error)
@@ -294,7 +296,7 @@ def share_recovered(
     damage = (base - clean).drop('clean')
     return ((base.drop('clean') - recovery.drop(columns='clean')) / damage.where(damage > 0)).drop(index='none')
 
-# %% ../nbs/04_data_bias.ipynb #a46a7621
+# %% ../nbs/04_data_bias.ipynb #7fee9d8d
 def swapped_motif_paintings(
     n_per_painter:int, # paintings per painter
     size:int=128, # side of the square images
@@ -312,7 +314,7 @@ def swapped_motif_paintings(
         labels += [vocab.index(p)] * n_per_painter
     return LabelledImages(images, np.array(labels), vocab)
 
-# %% ../nbs/04_data_bias.ipynb #737de50b
+# %% ../nbs/04_data_bias.ipynb #a97c8520
 def shortcut_errors(
     features:FrozenFeatures, # the frozen backbone
     train_sets:dict, # name -> training `LabelledImages`
@@ -332,12 +334,12 @@ def shortcut_drop(
     e = lambda tr, te: errors.loc[f"trained on {tr} motifs", f"tested on {te} motifs"]
     return e('painter', 'swapped') - e('painter', 'painter'), e('painter', 'swapped') - e('shared', 'swapped')
 
-# %% ../nbs/04_data_bias.ipynb #99164987
+# %% ../nbs/04_data_bias.ipynb #c9e977bf
 def thumbnail(img:Image.Image, seed:int=0, side:int=24)->Image.Image: # an image the size of `img`
     "A small thumbnail blown up again: the subject survives, the brush strokes blur away"
     return img.convert('RGB').resize((side, side), Image.Resampling.BILINEAR).resize(img.size, Image.Resampling.BICUBIC)
 
-# %% ../nbs/04_data_bias.ipynb #49a5592b
+# %% ../nbs/04_data_bias.ipynb #6f3675b1
 def mixed_upload(img:Image.Image, seed:int=0)->Image.Image: # `img` as someone might upload it
     "An upload: clean one time in five, else one of the four shifts, with random strength"
     r = np.random.default_rng(seed)
@@ -352,7 +354,7 @@ def feedback_loop(
     test:LabelledImages, # a fixed test set, to measure each round's model on
     rounds:int=6, # how many times the model is retrained
     per_round:int=24, # uploads per round
-    threshold:float=0.9, # uploads this confident are labelled by the model
+    threshold:float=0.95, # uploads this confident are labelled by the model
     human:bool=False, # the circuit breaker: less confident uploads go to a human, who labels them correctly
     C:float=0.1, # the probe's regularisation (see `train_probe`)
 )->pd.DataFrame: # one row per round: training size, share of the first painter (as labelled, and truly), wrong labels, test error, uploads sent to a human so far
@@ -375,7 +377,7 @@ def feedback_loop(
         true, to_human = np.concatenate([true, batch.labels[keep]]), to_human + int((~sure).sum() if human else 0)
     return pd.DataFrame(rows).set_index('round')
 
-# %% ../nbs/04_data_bias.ipynb #782b4b36
+# %% ../nbs/04_data_bias.ipynb #f996deda
 def _image_sizes(files)->list:
     sizes = []
     for f in files:
