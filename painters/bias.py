@@ -63,7 +63,7 @@ def painting_split(
     train_idx, valid_idx = RandomSplitter(valid_pct=valid_pct, seed=seed)(files)
     return load(train_idx), load(valid_idx)
 
-# %% ../nbs/04_data_bias.ipynb #6edbcff3
+# %% ../nbs/04_data_bias.ipynb #5eda39a3
 class FrozenFeatures:
     "A pretrained backbone's body, frozen: images in, average-pooled features out, each image computed once"
     def __init__(self,
@@ -79,6 +79,7 @@ class FrozenFeatures:
     def _key(self, im): return hashlib.sha1(im.tobytes()).hexdigest() + f"{im.size}{im.mode}"
 
     def __call__(self, images:list)->np.ndarray: # one row of features per image
+        "The features of `images` (PIL images, all the same size), computing only those not seen before"
         keys = [self._key(im) for im in images]
         todo = {k: im for k, im in zip(keys, images) if k not in self.cache}
         ks, ims = list(todo), list(todo.values())
@@ -89,16 +90,22 @@ class FrozenFeatures:
                 for k, f in zip(ks[i:i+self.bs], self.body(x).mean((2, 3)).float().cpu().numpy()): self.cache[k] = f
         return np.stack([self.cache[k] for k in keys])
 
-# %% ../nbs/04_data_bias.ipynb #b598a9b8
+# %% ../nbs/04_data_bias.ipynb #640e37af
 @dataclass
 class PainterProbe:
     "A painter classifier: logistic regression on a frozen backbone's features"
     features:FrozenFeatures # the frozen backbone
     model:LogisticRegression # the fitted linear head
     vocab:tuple # the painters' names
-    def probs(self, images:list)->np.ndarray: return self.model.predict_proba(self.features(images)) # (n_images, n_painters)
-    def predict(self, images:list)->np.ndarray: return self.probs(images).argmax(1) # the likeliest painter's index
-    def error(self, data:LabelledImages)->float: return float((self.predict(data.images) != data.labels).mean())
+    def probs(self, images:list)->np.ndarray: # (n_images, n_painters): the probability of each painter
+        "The probability of each painter, for each of `images` (PIL images)"
+        return self.model.predict_proba(self.features(images))
+    def predict(self, images:list)->np.ndarray: # the index in `vocab` of each image's likeliest painter
+        "The likeliest painter of each of `images`"
+        return self.probs(images).argmax(1)
+    def error(self, data:LabelledImages)->float: # the share of `data` it gets wrong
+        "The error rate on `data`, like fastai's `error_rate`"
+        return float((self.predict(data.images) != data.labels).mean())
 
 def train_probe(
     features:FrozenFeatures, # the frozen backbone
@@ -134,7 +141,7 @@ def confidence_table(
     p = probe.probs(list(images.values()))
     return pd.DataFrame({'painter': [probe.vocab[i] for i in p.argmax(1)], 'confidence': p.max(1).round(3)}, index=list(images))
 
-# %% ../nbs/04_data_bias.ipynb #680a0d78
+# %% ../nbs/04_data_bias.ipynb #0b33121b
 def coverage_error_curve(
     probs:np.ndarray, # (n_images, n_painters) probabilities
     labels:np.ndarray, # the true painter index of each image
@@ -165,6 +172,7 @@ def painter_verdict(
     threshold:float, # the confidence needed to answer, e.g. from `abstain_threshold`
 )->str: # the painter's name, or `UNSURE` (hand the image to a human)
     "The circuit breaker: the likeliest painter when the model is confident enough, else `UNSURE`"
+    if hasattr(probs, 'detach'): probs = probs.detach().cpu().numpy() # a tensor, perhaps on the GPU
     probs = np.asarray(probs, dtype=float).reshape(-1)
     if len(probs) != len(vocab): raise ValueError(f"{len(probs)} probabilities for {len(vocab)} painters ({', '.join(map(str, vocab))}): give one per painter.")
     return str(vocab[probs.argmax()]) if probs.max() >= threshold else UNSURE
