@@ -141,13 +141,16 @@ def confidence_table(
     p = probe.probs(list(images.values()))
     return pd.DataFrame({'painter': [probe.vocab[i] for i in p.argmax(1)], 'confidence': p.max(1).round(3)}, index=list(images))
 
-# %% ../nbs/04_data_bias.ipynb #0b33121b
+# %% ../nbs/04_data_bias.ipynb #50fef337
+def _numpy(x)->np.ndarray: # `x` (array, list, or tensor on any device) as a numpy array
+    return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
+
 def coverage_error_curve(
     probs:np.ndarray, # (n_images, n_painters) probabilities
     labels:np.ndarray, # the true painter index of each image
 )->pd.DataFrame: # one row per candidate threshold: threshold, coverage, error (on the images answered)
     "Coverage and selective error of every confidence threshold that `probs` can tell apart"
-    probs, labels = np.asarray(probs), np.asarray(labels)
+    probs, labels = _numpy(probs), _numpy(labels)
     conf, right = probs.max(1), probs.argmax(1) == labels
     rows = [(t, (conf >= t).mean(), 1 - right[conf >= t].mean()) for t in np.unique(conf)]
     return pd.DataFrame(rows, columns=['threshold', 'coverage', 'error'])
@@ -158,6 +161,7 @@ def abstain_threshold(
     max_error:float=0.05, # the highest error rate acceptable on the images the model answers
 )->float: # the lowest threshold whose selective error is at most `max_error`; `inf` (always abstain) if none is
     "Choose a confidence threshold on the validation set: answer as many images as possible within `max_error`"
+    probs, labels = _numpy(probs), _numpy(labels)
     if len(probs) != len(labels): raise ValueError(f"probs has {len(probs)} rows but labels has {len(labels)}: give one label per image.")
     if not 0 <= max_error < 1: raise ValueError(f"max_error={max_error} must be a rate from 0 to 1, e.g. 0.05 for 5%.")
     curve = coverage_error_curve(probs, labels)
@@ -172,8 +176,7 @@ def painter_verdict(
     threshold:float, # the confidence needed to answer, e.g. from `abstain_threshold`
 )->str: # the painter's name, or `UNSURE` (hand the image to a human)
     "The circuit breaker: the likeliest painter when the model is confident enough, else `UNSURE`"
-    if hasattr(probs, 'detach'): probs = probs.detach().cpu().numpy() # a tensor, perhaps on the GPU
-    probs = np.asarray(probs, dtype=float).reshape(-1)
+    probs = _numpy(probs).astype(float).reshape(-1)
     if len(probs) != len(vocab): raise ValueError(f"{len(probs)} probabilities for {len(vocab)} painters ({', '.join(map(str, vocab))}): give one per painter.")
     return str(vocab[probs.argmax()]) if probs.max() >= threshold else UNSURE
 
@@ -251,7 +254,7 @@ def shift_errors(
     "The error rate of `probe` on `valid` as it is, and under each of `shifts`"
     return pd.Series({'clean': probe.error(valid), **{k: probe.error(valid.map(f, seed)) for k, f in shifts.items()}})
 
-# %% ../nbs/04_data_bias.ipynb #e6804a33
+# %% ../nbs/04_data_bias.ipynb #33bb07b0
 def flip_and_lighting(img:Image.Image, seed:int=0)->Image.Image: # a randomly flipped, turned, zoomed, lit `img`
     "Roughly fastai's default `aug_transforms`: flip, rotate up to 10 degrees, zoom up to 1.1, brightness and contrast"
     from PIL import ImageEnhance
@@ -266,13 +269,16 @@ def flip_and_lighting(img:Image.Image, seed:int=0)->Image.Image: # a randomly fl
     return ImageEnhance.Contrast(img).enhance(r.uniform(0.8, 1.2))
 
 def random_colour_cast(img:Image.Image, seed:int=0)->Image.Image: # `img` tinted by a random colour
+    "A colour cast of random colour and strength (10% to 45%)"
     r = np.random.default_rng(seed)
     return colour_cast(img, colour=tuple(int(c) for c in r.integers(0, 256, 3)), strength=r.uniform(0.1, 0.45))
 
 def random_jpeg(img:Image.Image, seed:int=0)->Image.Image: # `img` compressed at a random quality from 3 to 30
+    "JPEG compression at a random quality"
     return heavy_jpeg(img, quality=int(np.random.default_rng(seed).integers(3, 31)))
 
 def random_photo(img:Image.Image, seed:int=0)->Image.Image: # `img` photographed at a random angle, glare and blur
+    "A photo on a wall of random colour, with random perspective, glare (0 to 0.8) and blur (0.5 to 2.5 px)"
     r = np.random.default_rng(seed)
     return photo_on_wall(img, seed=int(r.integers(2**31)), wall=tuple(int(c) for c in r.integers(120, 240, 3)),
                          blur=r.uniform(0.5, 2.5), glare=r.uniform(0, 0.8))

@@ -101,3 +101,10 @@ def test_dataset_card_reads_licences(tmp_path, painting):
     assert '2 images have no row in attribution.csv' in card
     assert 'monet 5' in card and '96x96' in card
     with pytest.raises(ValueError, match='no images'): dataset_card(tmp_path/'monet'/'nothing')
+
+def test_threshold_takes_fastai_get_preds_tensors():
+    "The app computes validation probabilities with `learn.get_preds()`: tensors"
+    import torch
+    probs, labels = torch.tensor([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]]), torch.tensor([0, 1, 1])
+    assert abstain_threshold(probs, labels, 0.0) == pytest.approx(0.7)
+    assert len(coverage_error_curve(probs, labels)) == 3
