@@ -29,7 +29,7 @@ def find_model(
     files = sorted(Path(folder).glob('*.pkl'), key=lambda f: f.stat().st_mtime) if Path(folder).is_dir() else []
     return files[-1] if files else None
 
-# %% ../nbs/05_app.ipynb #d2595116
+# %% ../nbs/05_app.ipynb #932692bf
 def quick_model(
     folder:Path|str|None=None, # where to generate the small training set (default: a new temporary folder)
     n:int=16,    # generated paintings per painter
@@ -54,7 +54,7 @@ def workshop_model(
         return load_painter_model(f)
     where = folder or 'the models folder of settings.ini'
     print(f"No exported model in {where}. Make one with `painters train` (or `make demo`), then run this again."
-          + (" For now: a quick model, trained on generated paintings for one epoch; its answers are rough." if quick else ''))
+          + (" For now: a quick model, trained for two short epochs on a few generated paintings; its answers are rough." if quick else ''))
     return quick_model() if quick else None
 
 # %% ../nbs/05_app.ipynb #ef3c447a

@@ -50,14 +50,14 @@ def cmd_info(args)->int:
     print(f"painters {__version__}\n{read_settings()}\n\nCommands: painters {{download,sample,train,predict,evaluate}} --help")
     return EXIT_OK
 
-# %% ../nbs/06_cli.ipynb #1cabd2ff
+# %% ../nbs/06_cli.ipynb #32eed282
 def cmd_download(args)->int:
     "Download paintings from Wikimedia Commons"
     from painters.settings import read_settings
     s = read_settings()
-    from painters.paintings import download_paintings
     dest = Path(args.dest).expanduser() if args.dest else s.data/'commons'
     if dest.exists() and not dest.is_dir(): raise CommandError(f"--dest {dest} is a file, not a folder")
+    from painters.paintings import download_paintings
     kw = dict(api_url=args.api_url) if args.api_url else {}
     summary = download_paintings(dest, painters=tuple(args.painters or s.painters), max_images=args.max_images or s.images_per_painter,
                                  max_size=args.max_size, **kw)
@@ -102,7 +102,7 @@ def cmd_train(args)->int:
     print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f})")
     return EXIT_OK
 
-# %% ../nbs/06_cli.ipynb #f76e86df
+# %% ../nbs/06_cli.ipynb #09529001
 def cmd_predict(args)->int:
     "Print one line per image: the painter and its probability, or 'unsure'"
     images = [_exists(i, 'image') for i in args.images]
@@ -121,10 +121,15 @@ def cmd_predict(args)->int:
         print(f"{i}\t{verdict_text(probs, args.threshold)}")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
+import mimetypes
+_IMAGE_SUFFIXES = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')} # as fastai's `image_extensions`
+
 def cmd_evaluate(args)->int:
     "Print the error rate and the confusion matrix of a model on a folder with one sub-folder per painter"
     folder = _exists(args.folder, 'folder')
     if not folder.is_dir(): raise CommandError(f"{folder} is not a folder: give a folder with one sub-folder of images per painter")
+    if not any(f.suffix.lower() in _IMAGE_SUFFIXES for f in folder.rglob('*')): # before the slow part: loading fastai and the model
+        raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter")
     from painters.learner import load_painter_model
     from painters.bias import painter_verdict, UNSURE
     learn = load_painter_model(_exists(args.model, 'model file'))
