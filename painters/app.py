@@ -109,7 +109,7 @@ def probability_bars(
                           widgets.Label(f"{p:.0%}")]) for k,p in probs.items()]
     return widgets.VBox(rows)
 
-# %% ../nbs/05_app.ipynb #7d5fa297
+# %% ../nbs/05_app.ipynb #a4d69600
 class PainterApp(widgets.VBox):
     "Upload a painting, click Classify, see the painter and a probability bar for each painter"
     def __init__(self,
@@ -149,12 +149,12 @@ class PainterApp(widgets.VBox):
         if self.img is None: return self._show("Upload a painting first.", error=True)
         try: probs = self.classify(self.img)
         except Exception as e: return self._show(f"The model could not classify this image ({type(e).__name__}: {e}).", error=True)
+        self.bars.children = probability_bars(probs).children
         best, p = max(probs.items(), key=lambda kv: kv[1])
         sure = painter_verdict(list(probs.values()), list(probs), self.threshold) != UNSURE
         self.verdict.value = (f"<h3>Painter: {best} ({p:.0%})</h3>" if sure else
             f"<h3>Unsure</h3><p>The model's best guess is {best} at {p:.0%}, below the {self.threshold:.0%} "
             f"it needs to answer. It may not be a painting by {' or '.join(probs)}: a person should look at this one.</p>")
-        self.bars.children = probability_bars(probs).children
         self._show(f"{self.name}: {self.img.width} x {self.img.height} pixels")
 
     def classify_upload(self, content:bytes, name:str='upload')->str: # what the app then shows, as plain text
