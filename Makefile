@@ -46,13 +46,16 @@ APP_PORT ?= 8866
 app: setup ## the painter app as a web page (Voilà on http://127.0.0.1:8866; uses the newest model in models/)
 	$(BIN)/voila nbs/05_app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) --Voila.port_retries=0 $(VOILA_ARGS)
 
-# the demo: offline, a few minutes on a 2-core laptop; it writes only models/demo.pkl and folders under data/
-DEMO_EPOCHS ?= 1
+# the demo: offline, about 2 minutes on a 2-core laptop; it writes only models/demo.pkl and folders under data/
+DEMO_EPOCHS ?= 2
 demo: setup ## the whole job, offline: generated paintings, fine-tuning, results table, exported model, 4 predictions
 	$(BIN)/painters sample
 	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --freeze-epochs 1 --out models/demo.pkl --force
 	$(BIN)/painters sample --dest data/demo-unseen --n 2 --seed 2026
 	$(BIN)/painters predict models/demo.pkl data/demo-unseen/*/*.jpg
+
+bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebook times and memory (BENCH=quick skips notebooks)
+	$(BIN)/python bench/speed.py --only $(or $(BENCH),all)
 
 clean: ## remove the virtual environment, caches and build caches (never data/, models/, nbs/ or your own files)
 	rm -rf $(VENV) .pytest_cache _proc _docs *.egg-info
