@@ -46,8 +46,8 @@ APP_PORT ?= 8866
 app: setup ## the painter app as a web page (Voilà on http://127.0.0.1:8866; uses the newest model in models/)
 	$(BIN)/voila nbs/05_app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) --Voila.port_retries=0 $(VOILA_ARGS)
 
-# the demo: offline, about 2 minutes on a 2-core laptop; it writes only models/demo.pkl and folders under data/
-DEMO_EPOCHS ?= 2
+# the demo: offline, a few minutes on a 2-core laptop; it writes only models/demo.pkl and folders under data/
+DEMO_EPOCHS ?= 1
 demo: setup ## the whole job, offline: generated paintings, fine-tuning, results table, exported model, 4 predictions
 	$(BIN)/painters sample
 	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --freeze-epochs 1 --out models/demo.pkl --force
