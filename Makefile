@@ -50,7 +50,7 @@ app: setup ## the painter app as a web page (Voilà on http://127.0.0.1:8866; us
 DEMO_EPOCHS ?= 1
 demo: setup ## the whole job, offline: generated paintings, fine-tuning, results table, exported model, 4 predictions
 	$(BIN)/painters sample
-	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --freeze-epochs 1 --out models/demo.pkl --force
+	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --freeze-epochs 1 --out models/demo.pkl --force $(DEMO_ARGS)
 	$(BIN)/painters sample --dest data/demo-unseen --n 2 --seed 2026
 	$(BIN)/painters predict models/demo.pkl data/demo-unseen/*/*.jpg
 
