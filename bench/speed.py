@@ -5,14 +5,17 @@
     one-cycle epoch, an unfrozen one, a validation pass after each); the ratio is fastai's overhead.
 (b) data: images/s of one epoch of the training DataLoader, from large images against images pre-resized at download
     time, with 0 and 2 workers (the epoch loop is `data_epoch` from bench/data_workers.py).
-(c) notebooks: `nbdev-test` wall time and peak memory (RSS of the whole process tree) of each notebook in its own
-    process, and of the whole suite run as `make test-nbs` runs it.
+(c) notebooks: `nbdev-test` wall time and peak memory (PSS summed over the process tree: RSS without counting pages
+    shared with a parent twice) of the whole suite run as `make test-nbs` runs it, and of each notebook's stretch of it;
+    and of each notebook alone in a fresh process, as a participant's kernel runs it (--no-separate skips that).
 (d) the physical limit: the backbone's forward+backward FLOPs (torch.utils.flop_counter) times images/s, against what
     a matrix multiply of comparable size reaches with torch in the same run.
 (e) candidate speed-ups, each measured against the current way: channels-last, `torch.inference_mode`, smaller images,
     repeated model loads.
-Variants of one measurement run alternately in one process and the median is reported, so ratios hold up under other
-load on the machine; absolute figures (images/s, seconds) do not, which is why the load average is printed.
+Variants of one measurement run alternately in one process; the ratio of medians is reported, with the ratio of the
+best runs beside it. Ratios hold up under moderate load from other processes; absolute figures (images/s, seconds) do
+not, which is why the load average is printed. On 2 cores with other busy processes, torch's 2 threads can be slowed
+several-fold (a thread waits for its descheduled partner in every parallel op): then only the best runs mean much.
 Usage: python bench/speed.py [--only quick|notebooks|all] [--repeats N]   (`BENCH=quick make bench` skips notebooks)
 """
 import argparse, copy, os, platform, statistics, subprocess, sys, tempfile, time, warnings
@@ -246,7 +249,8 @@ def bench_data(folder:Path, n_per_painter:int, repeats:int, size:int, bs:int):
     base = sample_set(folder/'generated', n_per_painter)
     sets = {1280: resized_copy(base, folder/'large-1280', 1280), 400: resized_copy(base, folder/'download-400', 400),
             size: resized_copy(base, folder/f'presized-{size}', size)}
-    n = len(painter_dls(sets[size], size=size, bs=bs).train_ds) // bs * bs
+    dl = painter_dls(sets[size]).train # `data_epoch` uses painter_dls' defaults: size 128, bs 16
+    n, size, bs = len(dl.dataset) // dl.bs * dl.bs, dl.after_item.fs[0].size[0] if hasattr(dl.after_item.fs[0], 'size') else 128, dl.bs
     variants = {(px, w): (lambda px=px, w=w: data_epoch(sets[px], w)) for px in sets for w in (0, 2)}
     res = alternate(variants, repeats)
     # `data_epoch` gives a Timer with wall and CPU seconds (this process and its finished DataLoader workers)
@@ -293,8 +297,18 @@ def bench_eval(tr:dict, repeats:int, bs:int=64):
         compare(ips, 'e', f"  {what} (A) vs B", k, 'no_grad')
 
 # ---------------------------------------------------------------- (c) notebooks
+def tree_memory(procs)->int:
+    "Memory of processes `procs` in bytes: the sum of their PSS (RSS with shared pages split between the sharers, so a forked worker's pages are not counted twice); RSS where PSS can't be read"
+    total = 0
+    for q in procs:
+        try:
+            try: total += q.memory_full_info().pss
+            except (AttributeError, psutil.AccessDenied): total += q.memory_info().rss
+        except psutil.Error: pass
+    return total
+
 def run_watched(cmd:list, poll:float=0.1, env=None)->tuple:
-    "Run `cmd`: (seconds, [(time, RSS of its whole process tree in bytes)], [(time, output line)], return code)"
+    "Run `cmd`: (seconds, [(time, memory of its whole process tree in bytes, see `tree_memory`)], [(time, output line)], return code)"
     import threading
     start, samples, lines = time.perf_counter(), [], []
     p = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -302,13 +316,9 @@ def run_watched(cmd:list, poll:float=0.1, env=None)->tuple:
         for l in p.stdout: lines.append((time.perf_counter() - start, l.rstrip()))
     reader = threading.Thread(target=read, daemon=True); reader.start()
     while p.poll() is None:
-        rss = 0
         try: procs = [p] + p.children(recursive=True)
         except psutil.Error: procs = [p]
-        for q in procs:
-            try: rss += q.memory_info().rss
-            except psutil.Error: pass
-        samples.append((time.perf_counter() - start, rss)); time.sleep(poll)
+        samples.append((time.perf_counter() - start, tree_memory(procs))); time.sleep(poll)
     reader.join(5)
     return time.perf_counter() - start, samples, lines, p.returncode
 
@@ -323,13 +333,13 @@ def bench_notebooks(n_workers:str, separate:bool=False, path:str|None=None):
     ends = {Path(l.split('- Completed ', 1)[1]).name: t for t, l in lines if l.startswith('- Completed ')}
     failed = [l.strip() for _, l in lines if l.strip().endswith('.ipynb') and l.startswith('\t')]
     peak = max((r for _, r in samples), default=0)
-    row('c', f"nbdev-test suite, --n-workers {n_workers} (as `make test-nbs`): wall s (A), peak RSS GB of the process tree (B)", fmt(secs), fmt(peak/1e9, 2), '',
+    row('c', f"nbdev-test suite, --n-workers {n_workers} (as `make test-nbs`): wall s (A), peak memory GB of the process tree (B)", fmt(secs), fmt(peak/1e9, 2), '',
         ('passed' if rc == 0 else f"FAILED ({', '.join(failed) or rc})") + '; target < 480 s, < 3 GB')
     for name in sorted(starts, key=starts.get):
         t0, t1 = starts[name], ends.get(name, secs)
         window = [r for t, r in samples if t0 <= t <= t1]
         nb_peak, at_start = max(window, default=0), (window or [0])[0]
-        row('c', f"  {name}: wall s (A), peak RSS GB (B) in the suite", fmt(t1 - t0), fmt(nb_peak/1e9, 2), '',
+        row('c', f"  {name}: wall s (A), peak memory GB (B) in the suite", fmt(t1 - t0), fmt(nb_peak/1e9, 2), '',
             ('' if name in ends else 'did not complete; ') + f"+{(nb_peak - at_start)/1e9:.2f} GB over its start; target < 180 s")
     if not separate: return
     worst = (0, '')
@@ -337,8 +347,8 @@ def bench_notebooks(n_workers:str, separate:bool=False, path:str|None=None):
         say(f"(c) nbdev-test {nb.name} alone")
         secs, samples, lines, rc = run_watched([nbdev_test, str(nb.relative_to(ROOT))], env=env)
         peak = max((r for _, r in samples), default=0); worst = max(worst, (peak, nb.name))
-        row('c', f"  {nb.name} alone in a fresh process: wall s (A), peak RSS GB (B)", fmt(secs), fmt(peak/1e9, 2), '', 'passed' if rc == 0 else 'FAILED')
-    row('c', 'biggest peak RSS of a notebook alone, GB', fmt(worst[0]/1e9, 2), '', '', f"{worst[1]}; target < 3 GB")
+        row('c', f"  {nb.name} alone in a fresh process: wall s (A), peak memory GB (B)", fmt(secs), fmt(peak/1e9, 2), '', 'passed' if rc == 0 else 'FAILED')
+    row('c', 'biggest peak memory of a notebook alone, GB', fmt(worst[0]/1e9, 2), '', '', f"{worst[1]}; target < 3 GB")
 
 # ---------------------------------------------------------------- table
 def machine()->str:
@@ -358,13 +368,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks'],
                     help="quick: (a), (b), (d), (e); notebooks: (c); all: both")
-    ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--images-per-painter', type=int, default=75)
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--bs', type=int, default=16)
     ap.add_argument('--nb-workers', default=os.environ.get('NB_WORKERS', '1'))
     ap.add_argument('--notebooks', help='test only these notebooks (a path or glob, e.g. nbs/03*.ipynb); default: all')
-    ap.add_argument('--separate', action='store_true', help='also run each notebook alone in a fresh process (slow)')
+    ap.add_argument('--no-separate', dest='separate', action='store_false', help="don't also run each notebook alone in a fresh process")
     args = ap.parse_args()
     started, load0 = datetime.now(timezone.utc), os.getloadavg()
     say(f"painters bench ({args.only}) on {machine()}; load average {load0[0]:.2f}")
