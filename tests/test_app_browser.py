@@ -4,21 +4,13 @@ import os, re, signal, socket, subprocess, time
 from pathlib import Path
 import pytest, requests
 from PIL import Image
-from conftest import ROOT
+from conftest import ROOT, free_port, group_gone
 
 CHROMIUM = '/usr/bin/chromium'
 # keep the browser off the network and quiet: no sandbox (containers, root), no GPU, no QUIC, no background fetches
 CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync']
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-def _gone(pgid):
-    try: os.killpg(pgid, 0)
-    except ProcessLookupError: return True
-    return False
 
 def _with_env(marker:str)->list:
     "Processes whose environment holds `marker` (Voilà starts its kernels in process groups of their own)"
@@ -42,7 +34,7 @@ def models(tmp_path_factory):
 @pytest.fixture(scope='module')
 def app_url(models):
     "`make app` on a free port, serving the model above; stopped, with every process it started, afterwards"
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PAINTERS_MODELS=str(models/'models'), JUPYTER_RUNTIME_DIR=str(models/'runtime'),
                JUPYTER_CONFIG_DIR=str(models/'config'), JUPYTER_DATA_DIR=str(models/'data'))
     env.pop('IN_TEST', None)
@@ -65,14 +57,14 @@ def app_url(models):
         try: proc.wait(timeout=20)
         except subprocess.TimeoutExpired: os.killpg(pgid, signal.SIGKILL); proc.wait()
         for _ in range(40):
-            if _gone(pgid): break
+            if group_gone(pgid): break
             time.sleep(0.25)
         marker = f"PAINTERS_MODELS={models/'models'}"
         for _ in range(40):
             if not _with_env(marker): break
             time.sleep(0.25)
         log.close()
-        assert _gone(pgid), "make app left processes behind"
+        assert group_gone(pgid), "make app left processes behind"
         assert not _with_env(marker), f"Voilà left processes behind: {_with_env(marker)}"
 
 def test_app_page_in_chromium(app_url, models, tmp_path):

@@ -3,21 +3,13 @@ import os, secrets, signal, socket, subprocess, time
 import pytest, requests
 import nbformat
 from nbclient import NotebookClient
-from conftest import ROOT
+from conftest import ROOT, free_port, group_gone
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-def _gone(pgid):
-    try: os.killpg(pgid, 0)
-    except ProcessLookupError: return True
-    return False
 
 @pytest.fixture
 def lab(tmp_path):
     "`make lab` on a free port with a random token; stopped, with every process it started, afterwards"
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path/'runtime'), JUPYTER_CONFIG_DIR=str(tmp_path/'config'),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path/'lab-settings'), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path/'ws'))
     args = f"--ServerApp.port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
@@ -41,10 +33,10 @@ def lab(tmp_path):
         try: proc.wait(timeout=20)
         except subprocess.TimeoutExpired: os.killpg(pgid, signal.SIGKILL); proc.wait()
         for _ in range(40):
-            if _gone(pgid): break
+            if group_gone(pgid): break
             time.sleep(0.25)
         log.close()
-        assert _gone(pgid), "make lab left processes behind"
+        assert group_gone(pgid), "make lab left processes behind"
 
 def test_lab_serves_the_workshop_with_token_auth(lab):
     url, token, log = lab
