@@ -19,7 +19,7 @@ from fastai.vision.core import PILImage
 from fastai.data.transforms import Normalize
 from fastai.vision.learner import vision_learner, model_meta, default_split, create_body
 from fastai.losses import LabelSmoothingCrossEntropyFlat
-import fastai.callback.schedule, fastai.callback.progress # add `fine_tune`, `fit_one_cycle` and `no_bar` to Learner
+import fastai.callback.schedule, fastai.callback.progress, fastai.callback.channelslast # add `fine_tune`, `fit_one_cycle`, `no_bar` and `to_channelslast` to Learner
 from torchvision.models import resnet18, ResNet18_Weights
 from .settings import read_settings, BACKBONES
 
@@ -209,6 +209,7 @@ def painter_learner(
     if pretrained: _check_norm(dls, bb.stats)
     learn = vision_learner(dls, bb.arch, metrics=metrics, pretrained=pretrained, **kwargs)
     learn.arch = bb.name # a name, as fastai stores for timm models: the exported model never depends on this notebook
+    learn.to_channelslast(use_amp=False) # channels-last memory layout: 1.36x more images/s on a 2-core CPU (make bench)
     return learn
 
 # %% ../nbs/02_transfer_learning.ipynb #f213504b
