@@ -1,10 +1,10 @@
 """The app as a web page, in a real browser: `make app` (Voilà) on 127.0.0.1, driven by Debian's Chromium with Playwright.
 Never `playwright install`: it downloads a browser, which fails offline; CI installs Debian's with `apt-get install -y chromium`."""
-import os, re, signal, socket, subprocess, time
+import os, re, time
 from pathlib import Path
 import pytest, requests
 from PIL import Image
-from conftest import ROOT, free_port, group_gone
+from conftest import ROOT, free_port, make_target_server
 
 CHROMIUM = '/usr/bin/chromium'
 # keep the browser off the network and quiet: no sandbox (containers, root), no GPU, no QUIC, no background fetches
@@ -38,33 +38,14 @@ def app_url(models):
     env = dict(os.environ, PAINTERS_MODELS=str(models/'models'), JUPYTER_RUNTIME_DIR=str(models/'runtime'),
                JUPYTER_CONFIG_DIR=str(models/'config'), JUPYTER_DATA_DIR=str(models/'data'))
     env.pop('IN_TEST', None)
-    log = open(models/'voila.log', 'w+')
-    proc = subprocess.Popen(['make', '--no-print-directory', 'app', f'APP_PORT={port}'], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f'http://127.0.0.1:{port}/'
+    marker = f"PAINTERS_MODELS={models/'models'}"
     try:
-        for _ in range(240):
-            if proc.poll() is not None: break
-            try: requests.head(url, timeout=1); break
-            except requests.ConnectionError: time.sleep(0.25)
-        log.seek(0)
-        assert proc.poll() is None, f"make app exited: {log.read()[-3000:]}"
-        yield url
+        with make_target_server('app', {'APP_PORT': port}, env, models/'voila.log', url): yield url
     finally:
-        pgid = proc.pid
-        try: os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError: pass
-        try: proc.wait(timeout=20)
-        except subprocess.TimeoutExpired: os.killpg(pgid, signal.SIGKILL); proc.wait()
-        for _ in range(40):
-            if group_gone(pgid): break
-            time.sleep(0.25)
-        marker = f"PAINTERS_MODELS={models/'models'}"
         for _ in range(40):
             if not _with_env(marker): break
             time.sleep(0.25)
-        log.close()
-        assert group_gone(pgid), "make app left processes behind"
         assert not _with_env(marker), f"Voilà left processes behind: {_with_env(marker)}"
 
 def test_app_page_in_chromium(app_url, models, tmp_path):

@@ -1,9 +1,9 @@
 "`make lab` really serves the workshop: JupyterLab on 127.0.0.1 with token auth, and index.ipynb runs in a real kernel."
-import os, secrets, signal, socket, subprocess, time
+import os, secrets
 import pytest, requests
 import nbformat
 from nbclient import NotebookClient
-from conftest import ROOT, free_port, group_gone
+from conftest import ROOT, free_port, make_target_server
 
 
 @pytest.fixture
@@ -13,30 +13,9 @@ def lab(tmp_path):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path/'runtime'), JUPYTER_CONFIG_DIR=str(tmp_path/'config'),
                JUPYTERLAB_SETTINGS_DIR=str(tmp_path/'lab-settings'), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path/'ws'))
     args = f"--ServerApp.port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
-    log = open(tmp_path/'lab.log', 'w+')
-    proc = subprocess.Popen(['make', '--no-print-directory', 'lab', f'LAB_ARGS={args}'], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f'http://127.0.0.1:{port}'
-    try:
-        for _ in range(240):
-            if proc.poll() is not None: break
-            try:
-                requests.get(f'{url}/api/status', timeout=1); break
-            except requests.ConnectionError: time.sleep(0.25)
-        log.seek(0)
-        assert proc.poll() is None, f"make lab exited: {log.read()[-2000:]}"
+    with make_target_server('lab', {'LAB_ARGS': args}, env, tmp_path/'lab.log', f'{url}/api/status', log_tail=2000):
         yield url, token, tmp_path/'lab.log'
-    finally:
-        pgid = os.getpgid(proc.pid) if proc.poll() is None else proc.pid
-        try: os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError: pass
-        try: proc.wait(timeout=20)
-        except subprocess.TimeoutExpired: os.killpg(pgid, signal.SIGKILL); proc.wait()
-        for _ in range(40):
-            if group_gone(pgid): break
-            time.sleep(0.25)
-        log.close()
-        assert group_gone(pgid), "make lab left processes behind"
 
 def test_lab_serves_the_workshop_with_token_auth(lab):
     url, token, log = lab

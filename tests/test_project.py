@@ -15,20 +15,21 @@ def _tree(path:Path, pattern:str):
 
 def _changed(before:dict, after:dict): return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
+def _changed_by(tmp_path, tool:str, folder:str, pattern:str)->list:
+    "Files under `folder` that running nbdev's `tool` on a copy of the project changes"
+    proj = _copy_project(tmp_path)
+    before = _tree(proj/folder, pattern)
+    subprocess.run([venv_tool(tool)], cwd=proj, check=True, capture_output=True)
+    return _changed(before, _tree(proj/folder, pattern))
+
 def test_notebooks_are_clean(tmp_path):
     "nbdev-clean changes nothing: no execution counts, outputs metadata or kernel noise is committed"
-    proj = _copy_project(tmp_path)
-    before = _tree(proj/'nbs', '*.ipynb')
-    subprocess.run([venv_tool('nbdev-clean')], cwd=proj, check=True, capture_output=True)
-    changed = _changed(before, _tree(proj/'nbs', '*.ipynb'))
+    changed = _changed_by(tmp_path, 'nbdev-clean', 'nbs', '*.ipynb')
     assert not changed, f"nbdev-clean changes {changed}: run `make export` and commit"
 
 def test_library_in_sync_with_notebooks(tmp_path):
     "nbdev-export changes nothing in painters/: the library is what the notebooks say"
-    proj = _copy_project(tmp_path)
-    before = _tree(proj/'painters', '*.py')
-    subprocess.run([venv_tool('nbdev-export')], cwd=proj, check=True, capture_output=True)
-    changed = _changed(before, _tree(proj/'painters', '*.py'))
+    changed = _changed_by(tmp_path, 'nbdev-export', 'painters', '*.py')
     assert not changed, f"nbdev-export changes {changed}: never edit painters/ by hand; run `make export` and commit"
 
 def test_every_notebook_is_run_by_nbdev_test():
