@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py export clean demo app bench
+.PHONY: help setup lab test test-nbs test-py export clean demo app bench recipe-cv
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -50,12 +50,17 @@ app: setup ## the painter app as a web page (Voilà on http://127.0.0.1:8866; us
 DEMO_EPOCHS ?= 1
 demo: setup ## the whole job, offline: generated paintings, fine-tuning, results table, exported model, 4 predictions
 	$(BIN)/painters sample
-	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --freeze-epochs 1 --out models/demo.pkl --force $(DEMO_ARGS)
+	$(BIN)/painters train generated --epochs $(DEMO_EPOCHS) --out models/demo.pkl --force $(DEMO_ARGS)
 	$(BIN)/painters sample --dest data/demo-unseen --n 2 --seed 2026
 	$(BIN)/painters predict models/demo.pkl data/demo-unseen/*/*.jpg
 
 bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebook times and memory (BENCH=quick skips notebooks)
 	$(BIN)/python bench/speed.py --only $(or $(BENCH),all)
+
+# does the recipe beat a linear probe on these paintings? k-fold cross-validation, one table (minutes per fold on a CPU)
+DATA ?= data/commons
+recipe-cv: setup ## the recipe against a linear probe and fastai's default, 5-fold cross-validation on DATA (default: data/commons)
+	$(BIN)/python bench/recipe_cv.py $(DATA) $(CV_ARGS)
 
 clean: ## remove the virtual environment, caches and build caches (never data/, models/, nbs/ or your own files)
 	rm -rf $(VENV) .pytest_cache _proc _docs *.egg-info

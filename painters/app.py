@@ -41,7 +41,7 @@ def quick_model(
     from painters.painterly import make_sample_paintings
     folder = Path(folder or tempfile.mkdtemp(prefix='painters-quick-'))
     path = make_sample_paintings(folder, n_per_painter=n, size=max(size, 64))
-    return train_painter_model(path, size=size, epochs=epochs, freeze_epochs=1, aug=False, bs=8, quiet=True)
+    return train_painter_model(path, size=size, epochs=epochs, aug=False, bs=8, quiet=True)
 
 def workshop_model(
     folder:Path|str|None=None, # where exported models live (default: `models` in the workshop settings)

@@ -94,12 +94,13 @@ def cmd_train(args)->int:
     path = get_paintings(args.data)
     import fastai.callback.schedule, fastai.callback.progress # `fine_tune`, the progress bar and the results table
     from painters.learner import train_painter_model
-    kw = {k: v for k,v in dict(epochs=args.epochs, freeze_epochs=args.freeze_epochs).items() if v is not None}
+    kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr).items() if v is not None}
     learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, **kw)
     out.parent.mkdir(parents=True, exist_ok=True)
     learn.export(out.resolve())
     with learn.no_bar(): v = learn.validate()
-    print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f})")
+    print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f}; "
+          f"the linear probe it started from: {learn.probe_error:.3f})")
     return EXIT_OK
 
 # %% ../nbs/06_cli.ipynb #09529001
@@ -181,6 +182,12 @@ def _positive(s:str)->int:
     if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {s!r}")
     return n
 
+def _positive_float(s:str)->float:
+    try: x = float(s)
+    except ValueError: x = 0
+    if not x > 0: raise argparse.ArgumentTypeError(f"expected a number above 0, e.g. 1e-4, got {s!r}")
+    return x
+
 def _probability(s:str)->float:
     try: p = float(s)
     except ValueError: p = -1
@@ -214,8 +221,8 @@ def painters_parser()->argparse.ArgumentParser:
     t.add_argument('data', nargs='?', default='auto', metavar='DATA',
                    help="a folder with one sub-folder per painter, or auto (default), commons, generated")
     t.add_argument('--backbone', choices=('auto','resnet18','efficientnet_lite0'), help="pretrained backbone (default: settings.ini)")
-    t.add_argument('--epochs', type=_positive, metavar='N', help="epochs with the whole network unfrozen (default: the workshop's recipe)")
-    t.add_argument('--freeze-epochs', type=_positive, metavar='N', help="epochs training only the new head first (default: the recipe's)")
+    t.add_argument('--epochs', type=_positive, metavar='N', help="epochs training the whole network, after the linear probe is fitted (default: the workshop's recipe)")
+    t.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
     t.add_argument('--size', type=_positive, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
     t.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")
     t.add_argument('--force', action='store_true', help="replace --out if it exists")

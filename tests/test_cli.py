@@ -25,7 +25,7 @@ def work(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('cli')
     r = painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
     assert r.returncode == 0, r.stderr
-    r = painters('train', tmp/'paintings', '--epochs', 1, '--freeze-epochs', 1, '--size', 64, '--out', tmp/'model.pkl')
+    r = painters('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--out', tmp/'model.pkl')
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
     return tmp, r
 
@@ -71,7 +71,7 @@ def test_train_prints_the_results_table_and_exports(work):
     header = next(l for l in r.stdout.splitlines() if 'train_loss' in l)
     assert 'valid_loss' in header and 'error_rate' in header, r.stdout
     assert (tmp/'model.pkl').stat().st_size > 1_000_000
-    assert 'Exported the model to' in r.stdout
+    assert 'Exported the model to' in r.stdout and 'the linear probe it started from: ' in r.stdout
 
 def test_train_never_overwrites_a_model_without_force(work):
     tmp, _ = work
@@ -83,6 +83,8 @@ def test_train_bad_data(tmp_path):
     one_line_error(painters('train', tmp_path/'nowhere', '--out', tmp_path/'m.pkl'), 'nowhere')
     (tmp_path/'holiday').mkdir(); Image.new('RGB', (64, 64)).save(tmp_path/'holiday'/'beach.jpg')
     one_line_error(painters('train', tmp_path/'holiday', '--out', tmp_path/'m.pkl'), 'monet')
+    r = painters('train', tmp_path/'holiday', '--lr', '-1', '--out', tmp_path/'m.pkl')
+    assert r.returncode == 2 and 'above 0' in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path/'m.pkl').exists()
 
 def test_predict_one_line_per_image(work):

@@ -124,8 +124,19 @@ def test_learner_refuses_dataloaders_normalised_for_another_backbone(tmp_path):
 
 
 def test_train_painter_model_runs_the_recipe(tmp_path):
-    from fastai.losses import LabelSmoothingCrossEntropyFlat
-    learn = L.train_painter_model(_tiny_set(tmp_path/'p', n=8, size=64), size=64, epochs=1, freeze_epochs=1, bs=4,
+    from torch import nn
+    learn = L.train_painter_model(_tiny_set(tmp_path/'p', n=8, size=64), size=64, epochs=1, bs=4,
                                   backbone='efficientnet_lite0', quiet=True)
-    assert isinstance(learn.loss_func, LabelSmoothingCrossEntropyFlat) == L.RECIPE['label_smoothing']
     assert len(learn.recorder.values) == 1 and learn.arch == 'efficientnet_lite0'
+    assert isinstance(learn.model[-1][-1], nn.Linear) and 0 <= learn.probe_error <= 1 # LP-FT: a linear head, started from the probe
+    assert not any(isinstance(cb, L.FreezeBodyBN) for cb in learn.cbs) # used while training only: never pickled by export
+
+
+def test_head_from_probe_refuses_a_probe_of_other_features(tmp_path):
+    from painters.data import painter_dls
+    dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
+    learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
+    X, y = L.backbone_features(learn, dls.test_dl(dls.train.items, with_labels=True))
+    other = L.fit_linear_probe((X[:, :100], y), (X[:, :100], y), folds=2) # fitted on 100 of the 1280 features
+    with pytest.raises(ValueError, match="linear_probe"): L.head_from_probe(learn, other)
+    with pytest.raises(ValueError, match="LINEAR_HEAD"): L.head_from_probe(L.painter_learner(dls, 'efficientnet_lite0'), other)

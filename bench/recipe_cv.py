@@ -1,0 +1,107 @@
+"""Is the workshop's recipe better than a linear probe? k-fold cross-validation on a folder of paintings, run by `make recipe-cv`.
+
+Every painting is scored once, by models that never saw it. The folds: scikit-learn's
+`StratifiedKFold(folds, shuffle=True, random_state=seed)` over the folder's images sorted by path (so the folds are the same
+on every machine). On each fold, on the same training and validation paintings:
+  probe    a logistic regression on the pretrained backbone's frozen features (`linear_probe`), at the recipe's size
+  default  fastai's defaults as in the seed: fine_tune(4) at 128 px, no augmentation, fastai's head
+  recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation
+           (its error before training is the probe's; the script checks that)
+It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch)
+and saves it under bench/results/ (or --out). Usage:
+  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--only probe,default,recipe] [--epochs N] [--size PX]
+PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/paintings`).
+"""
+import argparse, os, sys, time, warnings
+from datetime import datetime, timezone
+from pathlib import Path
+warnings.filterwarnings('ignore')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+ROOT = Path(__file__).resolve().parent.parent
+import numpy as np
+from fastai.vision.all import FuncSplitter, parent_label, set_seed
+from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
+from painters.learner import (RECIPE, LINEAR_HEAD, painter_learner, pretrained_backbone, linear_probe, fine_tune_recipe)
+
+def fold_dls(files:list, valid:set, path:Path, size:int, aug:bool, bs:int=16):
+    "The workshop's DataLoaders on `path`, validating on the files in `valid`"
+    block = painter_block(size, 'crop', aug=aug)
+    block.splitter = FuncSplitter(lambda f: f in valid)
+    return block.dataloaders(path, bs=bs, num_workers=0)
+
+def timed_fit(learn, fit, epochs:int)->tuple:
+    "Train with `fit(learn)` quietly: (error rate, CPU s per epoch, wall s per epoch)"
+    cpu, wall = time.process_time(), time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): fit(learn)
+    cpu, wall = (time.process_time() - cpu) / epochs, (time.perf_counter() - wall) / epochs
+    with learn.no_bar(): return float(learn.validate()[1]), cpu, wall
+
+def run_fold(files, valid, path, bb, only, size, epochs, seed)->dict:
+    "Errors (counts of paintings wrong) and timings of each candidate on one fold"
+    out = {}
+    if 'probe' in only or 'recipe' in only:
+        set_seed(seed, reproducible=True)
+        dls = fold_dls(files, valid, path, size, aug=RECIPE['aug'])
+        n = len(dls.valid_ds)
+        if 'probe' in only: out['probe'] = (linear_probe(bb, dls).error * n, None, None)
+        if 'recipe' in only:
+            learn = painter_learner(dls, bb, **LINEAR_HEAD)
+            err, cpu, wall = timed_fit(learn, lambda l: fine_tune_recipe(l, epochs, RECIPE['lr']), epochs)
+            if 'probe' in only: assert abs(learn.probe_error * n - out['probe'][0]) < 1e-6, "LP-FT must start from the probe"
+            out['recipe'] = (err * n, cpu, wall)
+    if 'default' in only:
+        set_seed(seed, reproducible=True)
+        dls = fold_dls(files, valid, path, 128, aug=False)
+        learn = painter_learner(dls, bb)
+        out['default'] = timed_fit(learn, lambda l: l.fine_tune(4), 5)
+        out['default'] = (out['default'][0] * len(dls.valid_ds), *out['default'][1:])
+    return out
+
+NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)",
+         'default': "fastai default: fine_tune(4), 128 px, fastai's head",
+         'recipe': "the recipe: LP-FT (probe as head, lr {lr:g}, {epochs} epochs, body BN frozen, augmentation)"}
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
+    p.add_argument('--folds', type=int, default=5); p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
+    p.add_argument('--epochs', type=int, default=RECIPE['epochs'], help="the recipe's epochs (default: RECIPE's)")
+    p.add_argument('--size', type=int, default=RECIPE['size'], help="the recipe's and the probe's image size (default: RECIPE's)")
+    p.add_argument('--backbone', default='efficientnet_lite0')
+    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
+    a = p.parse_args(argv)
+    from sklearn.model_selection import StratifiedKFold
+    only = [o for o in a.only.split(',') if o]
+    if not only or set(only) - set(NAMES): p.error(f"--only takes a comma-separated list of {', '.join(NAMES)}")
+    try: check_paintings_folder(a.path, min(a.size, 128))
+    except PaintingsFolderError as e: sys.exit(f"recipe_cv: {e}")
+    files = get_painting_files(a.path)
+    labels = np.array([parent_label(f) for f in files])
+    if np.unique(labels, return_counts=True)[1].min() < a.folds:
+        p.error(f"every painter needs at least --folds={a.folds} images; use fewer folds")
+    bb = pretrained_backbone(a.backbone, verbose=False)
+    folds = StratifiedKFold(a.folds, shuffle=True, random_state=a.seed).split(np.zeros(len(files)), labels)
+    start, res = time.perf_counter(), []
+    for k, (_, vi) in enumerate(folds):
+        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed))
+        print(f"fold {k}: " + ", ".join(f"{n} {r[0]:.0f}/{len(vi)} wrong" for n, r in res[-1].items()), file=sys.stderr, flush=True)
+    n = len(files)
+    lines = [f"# recipe_cv on {a.path} ({n} paintings: " + ", ".join(f"{v} {c}" for v, c in zip(*np.unique(labels, return_counts=True))) + ")",
+             f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, backbone {bb.name}, StratifiedKFold({a.folds}, shuffle=True, random_state={a.seed}) "
+             f"on sorted files, seed {a.seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
+             "| candidate | size | wrong / scored | error | per fold | CPU s / epoch | wall s / epoch |", "|---|---|---|---|---|---|---|"]
+    for name in only:
+        wrong = [r[name][0] for r in res]
+        cpu = [r[name][1] for r in res if r[name][1] is not None]
+        wall = [r[name][2] for r in res if r[name][2] is not None]
+        lines.append(f"| {NAMES[name].format(lr=RECIPE['lr'], epochs=a.epochs)} | {128 if name == 'default' else a.size} | {sum(wrong):.0f}/{n} | "
+                     f"{sum(wrong)/n:.1%} | {' '.join(f'{w:.0f}' for w in wrong)} | {np.mean(cpu) if cpu else float('nan'):.1f} | "
+                     f"{np.mean(wall) if wall else float('nan'):.1f} |")
+    table = "\n".join(lines)
+    print(table)
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out/f"recipe_cv-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.md").write_text(table + "\n")
+    return res
+
+if __name__ == '__main__': main()

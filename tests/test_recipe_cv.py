@@ -1,0 +1,25 @@
+"bench/recipe_cv.py, the cross-validation behind the recipe's claim, on a small generated set"
+import subprocess, sys
+from conftest import ROOT, venv_tool
+
+def recipe_cv(*args, timeout=900):
+    return subprocess.run([venv_tool('python'), str(ROOT/'bench'/'recipe_cv.py'), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+def test_recipe_cv_scores_every_painting_once_per_candidate(tmp_path):
+    from painters.painterly import make_sample_paintings
+    path = make_sample_paintings(tmp_path/'p', n_per_painter=8, size=64, seed=3)
+    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--out', tmp_path/'results')
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [l for l in r.stdout.splitlines() if l.startswith('| ') and '/16 |' in l]
+    assert [row.split('|')[1].strip().split(' ')[0] for row in rows] == ['linear', 'fastai', 'the'], r.stdout # probe, default, recipe
+    assert r.stderr.count('fold ') == 2
+    saved = list((tmp_path/'results').glob('recipe_cv-*.md'))
+    assert len(saved) == 1 and saved[0].read_text().strip() == r.stdout.strip()
+
+def test_recipe_cv_bad_folder_is_one_clear_line(tmp_path):
+    r = recipe_cv(tmp_path/'nowhere', '--out', tmp_path/'results')
+    assert r.returncode != 0 and 'Traceback' not in r.stderr
+    assert 'nowhere' in r.stderr and not (tmp_path/'results').exists()
+    r = recipe_cv(tmp_path, '--only', 'probe,magic', '--out', tmp_path/'results')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
