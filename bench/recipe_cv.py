@@ -5,11 +5,12 @@ Every painting is scored once, by models that never saw it. The folds: scikit-le
 on every machine). On each fold, on the same training and validation paintings:
   probe    a logistic regression on the pretrained backbone's frozen features (`linear_probe`), at the recipe's size
   default  fastai's defaults as in the seed: fine_tune(4) at 128 px, no augmentation, fastai's head
-  recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation
+  recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation, the
+           body's last parameter group and the head trained
            (its error before training is the probe's; the script checks that)
 It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch)
 and saves it under bench/results/ (or --out). Usage:
-  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--only probe,default,recipe] [--epochs N] [--size PX]
+  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--epochs N] [--size PX]
 PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/paintings`).
 """
 import argparse, os, sys, time, warnings
@@ -59,12 +60,13 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed)->dict:
 
 NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)",
          'default': "fastai default: fine_tune(4), 128 px, fastai's head",
-         'recipe': "the recipe: LP-FT (probe as head, lr {lr:g}, {epochs} epochs, body BN frozen, augmentation)"}
+         'recipe': "the recipe: LP-FT (probe as head, freeze_to(-2), lr {lr:g}, {epochs} epochs, body BN statistics frozen, augmentation)"}
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
-    p.add_argument('--folds', type=int, default=5); p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--folds', type=int, default=5); p.add_argument('--seed', type=int, default=42, help="seed of the folds and of training")
+    p.add_argument('--train-seed', type=int, help="another seed for training only, on the same folds (default: --seed)")
     p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
     p.add_argument('--epochs', type=int, default=RECIPE['epochs'], help="the recipe's epochs (default: RECIPE's)")
     p.add_argument('--size', type=int, default=RECIPE['size'], help="the recipe's and the probe's image size (default: RECIPE's)")
@@ -84,12 +86,12 @@ def main(argv=None):
     folds = StratifiedKFold(a.folds, shuffle=True, random_state=a.seed).split(np.zeros(len(files)), labels)
     start, res = time.perf_counter(), []
     for k, (_, vi) in enumerate(folds):
-        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed))
+        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed if a.train_seed is None else a.train_seed))
         print(f"fold {k}: " + ", ".join(f"{n} {r[0]:.0f}/{len(vi)} wrong" for n, r in res[-1].items()), file=sys.stderr, flush=True)
     n = len(files)
     lines = [f"# recipe_cv on {a.path} ({n} paintings: " + ", ".join(f"{v} {c}" for v, c in zip(*np.unique(labels, return_counts=True))) + ")",
              f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, backbone {bb.name}, StratifiedKFold({a.folds}, shuffle=True, random_state={a.seed}) "
-             f"on sorted files, seed {a.seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
+             f"on sorted files, training seed {a.seed if a.train_seed is None else a.train_seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
              "| candidate | size | wrong / scored | error | per fold | CPU s / epoch | wall s / epoch |", "|---|---|---|---|---|---|---|"]
     for name in only:
         wrong = [r[name][0] for r in res]

@@ -110,6 +110,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                              'painters/learner.py'),
                                   'painters.learner.linear_probe': ('transfer_learning.html#linear_probe', 'painters/learner.py'),
                                   'painters.learner.lite0_key': ('transfer_learning.html#lite0_key', 'painters/learner.py'),
+                                  'painters.learner.lite0_split': ('transfer_learning.html#lite0_split', 'painters/learner.py'),
                                   'painters.learner.lite0_state_dict': ('transfer_learning.html#lite0_state_dict', 'painters/learner.py'),
                                   'painters.learner.lite0_weights_file': ( 'transfer_learning.html#lite0_weights_file',
                                                                            'painters/learner.py'),

@@ -221,7 +221,7 @@ def painters_parser()->argparse.ArgumentParser:
     t.add_argument('data', nargs='?', default='auto', metavar='DATA',
                    help="a folder with one sub-folder per painter, or auto (default), commons, generated")
     t.add_argument('--backbone', choices=('auto','resnet18','efficientnet_lite0'), help="pretrained backbone (default: settings.ini)")
-    t.add_argument('--epochs', type=_positive, metavar='N', help="epochs training the whole network, after the linear probe is fitted (default: the workshop's recipe)")
+    t.add_argument('--epochs', type=_positive, metavar='N', help="epochs of fine-tuning, after the linear probe is fitted (default: the workshop's recipe)")
     t.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
     t.add_argument('--size', type=_positive, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
     t.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from fastcore.foundation import L
-from fastai.torch_core import default_device
+from fastai.torch_core import default_device, params
 from fastai.learner import Learner, load_learner
 from fastai.metrics import error_rate
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.vision.core import PILImage
 from fastai.data.transforms import Normalize
-from fastai.vision.learner import vision_learner, model_meta, default_split, create_body
+from fastai.vision.learner import vision_learner, model_meta, create_body
 from fastai.callback.core import Callback, TrainEvalCallback
 import fastai.callback.schedule, fastai.callback.progress, fastai.callback.channelslast # add `fine_tune`, `fit_one_cycle`, `no_bar` and `to_channelslast` to Learner
 from torchvision.models import resnet18, ResNet18_Weights
@@ -25,7 +25,7 @@ from .settings import read_settings, BACKBONES
 
 # %% auto #0
 __all__ = ['LITE0_STATS', 'RESNET18_URL', 'ARCHS', 'RECIPE', 'LINEAR_HEAD', 'BackboneError', 'lite0_weights_file', 'lite0_key',
-           'lite0_state_dict', 'efficientnet_lite0', 'Backbone', 'resnet18_cached', 'can_download',
+           'lite0_state_dict', 'efficientnet_lite0', 'lite0_split', 'Backbone', 'resnet18_cached', 'can_download',
            'pretrained_backbone', 'imagenet_predictions', 'painter_learner', 'backbone_features', 'ProbeResult',
            'fit_linear_probe', 'linear_probe', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe',
            'train_painter_model', 'predict_painter', 'ModelFileError', 'load_painter_model']
@@ -107,8 +107,15 @@ def efficientnet_lite0(
     if pretrained: model.load_state_dict(lite0_state_dict(), strict=True) # strict: every tensor must come from the file
     return model
 
+def lite0_split(
+    m:nn.Module, # a `vision_learner` model: body (timm's layers up to the last convolution) and head
+)->L: # three lists of parameters
+    "Three parameter groups, as fastai splits a resnet: the stem and stages 0-4; stages 5-6 and the last convolution; the head"
+    body = m[0] # conv_stem, bn1, blocks (7 stages), conv_head, bn2
+    return L(nn.Sequential(body[0], body[1], body[2][:5]), nn.Sequential(body[2][5:], body[3], body[4]), m[1:]).map(params)
+
 # the body is everything before timm's pooling and classifier; `vision_learner` adds Normalize with these stats
-model_meta[efficientnet_lite0] = dict(cut=-2, split=default_split, stats=LITE0_STATS)
+model_meta[efficientnet_lite0] = dict(cut=-2, split=lite0_split, stats=LITE0_STATS)
 
 # %% ../nbs/02_transfer_learning.ipynb #a4ded44f
 @dataclass(frozen=True)
@@ -312,21 +319,21 @@ def head_from_probe(
 # %% ../nbs/02_transfer_learning.ipynb #95f76e54
 def fine_tune_recipe(
     learn:Learner, # made with `painter_learner(dls, backbone, **LINEAR_HEAD)`
-    epochs:int=RECIPE['epochs'], # epochs training the whole network
+    epochs:int=RECIPE['epochs'], # epochs of fine-tuning, after the probe is fitted
     lr:float=RECIPE['lr'], # the learning rate, small: the network starts from the probe, not from random guesses
 )->Learner: # `learn`, trained; `learn.probe_error` is the error rate it started from
-    "LP-FT: fit a linear probe, make it the head, then train the whole network gently with the body's batch-norm statistics frozen"
+    "LP-FT: fit a linear probe, make it the head, then train the body's last group and the head gently, batch-norm statistics frozen"
     probe = linear_probe(learn, learn.dls)
     head_from_probe(learn, probe)
     learn.probe_error = probe.error # a number, not the scikit-learn model: `learn.export()` stays free of it
-    learn.unfreeze()
+    learn.freeze_to(-2) # the last parameter group of the body, and the head
     learn.fit_one_cycle(epochs, lr, cbs=FreezeBodyBN())
     return learn
 
 def train_painter_model(
     path:Path|str, # folder holding one sub-folder of images per painter
     size:int=RECIPE['size'], # side in pixels images are resized to
-    epochs:int=RECIPE['epochs'], # epochs training the whole network (see `fine_tune_recipe`)
+    epochs:int=RECIPE['epochs'], # epochs of fine-tuning (see `fine_tune_recipe`)
     lr:float=RECIPE['lr'], # learning rate
     aug:bool=RECIPE['aug'], # random crops and `aug_transforms` on the training images
     backbone:str|Backbone|None=None, # see `pretrained_backbone`; `None`: the `backbone` setting
