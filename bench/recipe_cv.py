@@ -8,7 +8,8 @@ on every machine). On each fold, on the same training and validation paintings:
   recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation, the
            body's last parameter group and the head trained
            (its error before training is the probe's; the script checks that)
-It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch)
+It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch;
+the recipe's include fitting its probe)
 and saves it under bench/results/ (or --out). Usage:
   python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--epochs N] [--size PX]
 PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/paintings`).
@@ -98,8 +99,8 @@ def main(argv=None):
         cpu = [r[name][1] for r in res if r[name][1] is not None]
         wall = [r[name][2] for r in res if r[name][2] is not None]
         lines.append(f"| {NAMES[name].format(lr=RECIPE['lr'], epochs=a.epochs)} | {128 if name == 'default' else a.size} | {sum(wrong):.0f}/{n} | "
-                     f"{sum(wrong)/n:.1%} | {' '.join(f'{w:.0f}' for w in wrong)} | {np.mean(cpu) if cpu else float('nan'):.1f} | "
-                     f"{np.mean(wall) if wall else float('nan'):.1f} |")
+                     f"{sum(wrong)/n:.1%} | {' '.join(f'{w:.0f}' for w in wrong)} | {f'{np.mean(cpu):.1f}' if cpu else '-'} | "
+                     f"{f'{np.mean(wall):.1f}' if wall else '-'} |")
     table = "\n".join(lines)
     print(table)
     a.out.mkdir(parents=True, exist_ok=True)
