@@ -8,11 +8,13 @@ on every machine). On each fold, on the same training and validation paintings:
   recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation, the
            body's last parameter group and the head trained
            (its error before training is the probe's; the script checks that)
+With --tta, the probe and the recipe are also scored with fastai's test-time augmentation (`learn.tta(n=4)`: each
+prediction averages four augmented views and the plain one), after the recipe has trained, so the other rows don't change.
 It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch;
 the recipe's include fitting its probe)
 and saves it under bench/results/ (or --out). Usage:
-  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--epochs N] [--size PX]
-PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/paintings`).
+  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--tta] [--epochs N] [--size PX]
+PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/commons`).
 """
 import argparse, os, sys, time, warnings
 from datetime import datetime, timezone
@@ -23,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 import numpy as np
 from fastai.vision.all import FuncSplitter, parent_label, set_seed
 from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
-from painters.learner import (RECIPE, LINEAR_HEAD, painter_learner, pretrained_backbone, linear_probe, fine_tune_recipe)
+from painters.learner import (RECIPE, LINEAR_HEAD, painter_learner, pretrained_backbone, linear_probe, fine_tune_recipe,
+                              head_from_probe)
 
 def fold_dls(files:list, valid:set, path:Path, size:int, aug:bool, bs:int=16):
     "The workshop's DataLoaders on `path`, validating on the files in `valid`"
@@ -38,7 +41,12 @@ def timed_fit(learn, fit, epochs:int)->tuple:
     cpu, wall = (time.process_time() - cpu) / epochs, (time.perf_counter() - wall) / epochs
     with learn.no_bar(): return float(learn.validate()[1]), cpu, wall
 
-def run_fold(files, valid, path, bb, only, size, epochs, seed)->dict:
+def tta_wrong(learn)->int:
+    "Paintings `learn` gets wrong when each prediction averages 4 augmented views and the plain one (fastai's `tta`)"
+    with learn.no_bar(), learn.no_logging(): p, y = learn.tta(n=4)
+    return int((p.argmax(1) != y).sum())
+
+def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False)->dict:
     "Errors (counts of paintings wrong) and timings of each candidate on one fold"
     out = {}
     if 'probe' in only or 'recipe' in only:
@@ -51,6 +59,10 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed)->dict:
             err, cpu, wall = timed_fit(learn, lambda l: fine_tune_recipe(l, epochs, RECIPE['lr']), epochs)
             if 'probe' in only: assert abs(learn.probe_error * n - out['probe'][0]) < 1e-6, "LP-FT must start from the probe"
             out['recipe'] = (err * n, cpu, wall)
+            if tta: out['recipe_tta'] = (tta_wrong(learn), None, None)
+        if tta and 'probe' in only: # the probe as a network (LP-FT before training), so that fastai's `tta` can run it
+            learn = painter_learner(dls, bb, **LINEAR_HEAD)
+            out['probe_tta'] = (tta_wrong(head_from_probe(learn, linear_probe(learn, dls))), None, None)
     if 'default' in only:
         set_seed(seed, reproducible=True)
         dls = fold_dls(files, valid, path, 128, aug=False)
@@ -61,7 +73,9 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed)->dict:
 
 NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)",
          'default': "fastai default: fine_tune(4), 128 px, fastai's head",
-         'recipe': "the recipe: LP-FT (probe as head, freeze_to(-2), lr {lr:g}, {epochs} epochs, body BN statistics frozen, augmentation)"}
+         'recipe': "the recipe: LP-FT (probe as head, freeze_to(-2), lr {lr:g}, {epochs} epochs, body BN statistics frozen, augmentation)",
+         'probe_tta': "linear probe, test-time augmentation (`learn.tta(n=4)`)",
+         'recipe_tta': "the recipe, test-time augmentation (`learn.tta(n=4)`)"}
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,12 +85,13 @@ def main(argv=None):
     p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
     p.add_argument('--epochs', type=int, default=RECIPE['epochs'], help="the recipe's epochs (default: RECIPE's)")
     p.add_argument('--size', type=int, default=RECIPE['size'], help="the recipe's and the probe's image size (default: RECIPE's)")
+    p.add_argument('--tta', action='store_true', help="also score the probe and the recipe with test-time augmentation")
     p.add_argument('--backbone', default='efficientnet_lite0')
     p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
     a = p.parse_args(argv)
     from sklearn.model_selection import StratifiedKFold
     only = [o for o in a.only.split(',') if o]
-    if not only or set(only) - set(NAMES): p.error(f"--only takes a comma-separated list of {', '.join(NAMES)}")
+    if not only or set(only) - {'probe', 'default', 'recipe'}: p.error("--only takes a comma-separated list of probe, default, recipe")
     try: check_paintings_folder(a.path, min(a.size, 128))
     except PaintingsFolderError as e: sys.exit(f"recipe_cv: {e}")
     files = get_painting_files(a.path)
@@ -87,14 +102,14 @@ def main(argv=None):
     folds = StratifiedKFold(a.folds, shuffle=True, random_state=a.seed).split(np.zeros(len(files)), labels)
     start, res = time.perf_counter(), []
     for k, (_, vi) in enumerate(folds):
-        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed if a.train_seed is None else a.train_seed))
+        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed if a.train_seed is None else a.train_seed, a.tta))
         print(f"fold {k}: " + ", ".join(f"{n} {r[0]:.0f}/{len(vi)} wrong" for n, r in res[-1].items()), file=sys.stderr, flush=True)
     n = len(files)
     lines = [f"# recipe_cv on {a.path} ({n} paintings: " + ", ".join(f"{v} {c}" for v, c in zip(*np.unique(labels, return_counts=True))) + ")",
              f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, backbone {bb.name}, StratifiedKFold({a.folds}, shuffle=True, random_state={a.seed}) "
              f"on sorted files, training seed {a.seed if a.train_seed is None else a.train_seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
              "| candidate | size | wrong / scored | error | per fold | CPU s / epoch | wall s / epoch |", "|---|---|---|---|---|---|---|"]
-    for name in only:
+    for name in [o for o in NAMES if o in res[0]]:
         wrong = [r[name][0] for r in res]
         cpu = [r[name][1] for r in res if r[name][1] is not None]
         wall = [r[name][2] for r in res if r[name][2] is not None]

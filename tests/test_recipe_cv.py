@@ -9,10 +9,12 @@ def recipe_cv(*args, timeout=900):
 def test_recipe_cv_scores_every_painting_once_per_candidate(tmp_path):
     from painters.painterly import make_sample_paintings
     path = make_sample_paintings(tmp_path/'p', n_per_painter=8, size=64, seed=3)
-    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--out', tmp_path/'results')
+    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--tta', '--out', tmp_path/'results')
     assert r.returncode == 0, r.stderr[-3000:]
     rows = [l for l in r.stdout.splitlines() if l.startswith('| ') and '/16 |' in l]
-    assert [row.split('|')[1].strip().split(' ')[0] for row in rows] == ['linear', 'fastai', 'the'], r.stdout # probe, default, recipe
+    names = [row.split('|')[1].strip() for row in rows]
+    assert [n.split(' ')[0] for n in names] == ['linear', 'fastai', 'the', 'linear', 'the'], r.stdout # probe, default, recipe, both with TTA
+    assert all('test-time' in n for n in names[3:]), names
     assert r.stderr.count('fold ') == 2
     saved = list((tmp_path/'results').glob('recipe_cv-*.md'))
     assert len(saved) == 1 and saved[0].read_text().strip() == r.stdout.strip()
