@@ -53,7 +53,9 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False)->dict:
         set_seed(seed, reproducible=True)
         dls = fold_dls(files, valid, path, size, aug=RECIPE['aug'])
         n = len(dls.valid_ds)
-        if 'probe' in only: out['probe'] = (linear_probe(bb, dls).error * n, None, None)
+        if 'probe' in only:
+            probe = linear_probe(bb, dls)
+            out['probe'] = (probe.error * n, None, None)
         if 'recipe' in only:
             learn = painter_learner(dls, bb, **LINEAR_HEAD)
             err, cpu, wall = timed_fit(learn, lambda l: fine_tune_recipe(l, epochs, RECIPE['lr']), epochs)
@@ -61,14 +63,13 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False)->dict:
             out['recipe'] = (err * n, cpu, wall)
             if tta: out['recipe_tta'] = (tta_wrong(learn), None, None)
         if tta and 'probe' in only: # the probe as a network (LP-FT before training), so that fastai's `tta` can run it
-            learn = painter_learner(dls, bb, **LINEAR_HEAD)
-            out['probe_tta'] = (tta_wrong(head_from_probe(learn, linear_probe(learn, dls))), None, None)
+            out['probe_tta'] = (tta_wrong(head_from_probe(painter_learner(dls, bb, **LINEAR_HEAD), probe)), None, None)
     if 'default' in only:
         set_seed(seed, reproducible=True)
         dls = fold_dls(files, valid, path, 128, aug=False)
         learn = painter_learner(dls, bb)
-        out['default'] = timed_fit(learn, lambda l: l.fine_tune(4), 5)
-        out['default'] = (out['default'][0] * len(dls.valid_ds), *out['default'][1:])
+        err, cpu, wall = timed_fit(learn, lambda l: l.fine_tune(4), 5)
+        out['default'] = (err * len(dls.valid_ds), cpu, wall)
     return out
 
 NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)",
@@ -99,15 +100,16 @@ def main(argv=None):
     if np.unique(labels, return_counts=True)[1].min() < a.folds:
         p.error(f"every painter needs at least --folds={a.folds} images; use fewer folds")
     bb = pretrained_backbone(a.backbone, verbose=False)
+    train_seed = a.seed if a.train_seed is None else a.train_seed
     folds = StratifiedKFold(a.folds, shuffle=True, random_state=a.seed).split(np.zeros(len(files)), labels)
     start, res = time.perf_counter(), []
     for k, (_, vi) in enumerate(folds):
-        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, a.seed if a.train_seed is None else a.train_seed, a.tta))
+        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, train_seed, a.tta))
         print(f"fold {k}: " + ", ".join(f"{n} {r[0]:.0f}/{len(vi)} wrong" for n, r in res[-1].items()), file=sys.stderr, flush=True)
     n = len(files)
     lines = [f"# recipe_cv on {a.path} ({n} paintings: " + ", ".join(f"{v} {c}" for v, c in zip(*np.unique(labels, return_counts=True))) + ")",
              f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, backbone {bb.name}, StratifiedKFold({a.folds}, shuffle=True, random_state={a.seed}) "
-             f"on sorted files, training seed {a.seed if a.train_seed is None else a.train_seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
+             f"on sorted files, training seed {train_seed}, size {a.size} px; {time.perf_counter()-start:.0f} s in all; load average {os.getloadavg()[0]:.1f}",
              "| candidate | size | wrong / scored | error | per fold | CPU s / epoch | wall s / epoch |", "|---|---|---|---|---|---|---|"]
     for name in [o for o in NAMES if o in res[0]]:
         wrong = [r[name][0] for r in res]
