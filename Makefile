@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install the workshop (re-runs only when pyproject.toml changed)
 
 lab: setup ## start JupyterLab on the workshop's notebooks (127.0.0.1, token auth; open the URL it prints)
+	@$(BIN)/python -c "import os, torch; print(f'Each notebook kernel computes with {torch.get_num_threads()} threads (OMP_NUM_THREADS=' + os.environ.get('OMP_NUM_THREADS', 'unset') + '); on a crowded shared CPU hub set OMP_NUM_THREADS=1')"
 	cd nbs && exec ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS)
 
 export: setup ## regenerate painters/ and README.md from the notebooks, and clean the notebooks
@@ -31,11 +32,18 @@ export: setup ## regenerate painters/ and README.md from the notebooks, and clea
 	$(BIN)/nbdev-export
 	$(BIN)/python tools/readme.py
 
+# every notebook in order, as a learner's Run All would (test sizes), in a fresh temporary learner home, with the cells
+# flagged `internet` included and the network refused (a proxy that nothing answers; 127.0.0.1 stays reachable for the
+# notebooks' own loopback servers): each must say it skipped. Afterwards the models folder must hold only loadable models.
+REFUSE_NETWORK := HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 test-nbs: setup
-	$(BIN)/nbdev-test --n-workers $(NB_WORKERS) --timing
+	@home=$$(mktemp -d -t painters-learner-XXXXXX); echo "notebooks run offline, in order, in a fresh learner home: $$home"; \
+	$(REFUSE_NETWORK) PAINTERS_OFFLINE=auto PAINTERS_DATA=$$home/data PAINTERS_MODELS=$$home/models \
+	  $(BIN)/nbdev-test --n-workers $(NB_WORKERS) --flags internet --timing \
+	  && $(BIN)/python tools/check_models.py $$home/models; rc=$$?; rm -rf $$home; exit $$rc
 
 test-py: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -rs tests
 
 test: setup ## run every notebook as a test (nbdev-test), then the pytest suite
 	$(MAKE) --no-print-directory test-nbs
@@ -54,7 +62,7 @@ demo: setup ## the whole job, offline: generated paintings, fine-tuning, results
 	$(BIN)/painters sample --dest data/demo-unseen --n 2 --seed 2026
 	$(BIN)/painters predict models/demo.pkl data/demo-unseen/*/*.jpg
 
-bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebook times and memory (BENCH=quick skips notebooks)
+bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebooks, the test suite before/after (BENCH=quick|notebooks|pytest)
 	$(BIN)/python bench/speed.py --only $(or $(BENCH),all)
 
 # does the recipe beat a linear probe on these paintings? k-fold cross-validation, one table (minutes per fold on a CPU)

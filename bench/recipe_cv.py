@@ -13,7 +13,7 @@ prediction averages four augmented views and the plain one), after the recipe ha
 It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch;
 the recipe's include fitting its probe)
 and saves it under bench/results/ (or --out). Usage:
-  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--tta] [--epochs N] [--size PX]
+  python bench/recipe_cv.py PATH [--folds 5] [--seed 42] [--train-seed N] [--only probe,default,recipe] [--tta] [--epochs N] [--size PX] [--default-epochs N] [--default-size PX]
 PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/commons`).
 """
 import argparse, os, sys, time, warnings
@@ -46,7 +46,7 @@ def tta_wrong(learn)->int:
     with learn.no_bar(), learn.no_logging(): p, y = learn.tta(n=4)
     return int((p.argmax(1) != y).sum())
 
-def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False)->dict:
+def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False, default_epochs=4, default_size=128)->dict:
     "Errors (counts of paintings wrong) and timings of each candidate on one fold"
     out = {}
     if 'probe' in only or 'recipe' in only:
@@ -66,14 +66,14 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False)->dict:
             out['probe_tta'] = (tta_wrong(head_from_probe(painter_learner(dls, bb, **LINEAR_HEAD), probe)), None, None)
     if 'default' in only:
         set_seed(seed, reproducible=True)
-        dls = fold_dls(files, valid, path, 128, aug=False)
+        dls = fold_dls(files, valid, path, default_size, aug=False)
         learn = painter_learner(dls, bb)
-        err, cpu, wall = timed_fit(learn, lambda l: l.fine_tune(4), 5)
+        err, cpu, wall = timed_fit(learn, lambda l: l.fine_tune(default_epochs), default_epochs + 1)
         out['default'] = (err * len(dls.valid_ds), cpu, wall)
     return out
 
 NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)",
-         'default': "fastai default: fine_tune(4), 128 px, fastai's head",
+         'default': "fastai default: fine_tune({default_epochs}), {default_size} px, fastai's head",
          'recipe': "the recipe: LP-FT (probe as head, freeze_to(-2), lr {lr:g}, {epochs} epochs, body BN statistics frozen, augmentation)",
          'probe_tta': "linear probe, test-time augmentation (`learn.tta(n=4)`)",
          'recipe_tta': "the recipe, test-time augmentation (`learn.tta(n=4)`)"}
@@ -86,6 +86,8 @@ def main(argv=None):
     p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
     p.add_argument('--epochs', type=int, default=RECIPE['epochs'], help="the recipe's epochs (default: RECIPE's)")
     p.add_argument('--size', type=int, default=RECIPE['size'], help="the recipe's and the probe's image size (default: RECIPE's)")
+    p.add_argument('--default-epochs', type=int, default=4, help="epochs of fastai's default fine_tune (default: 4)")
+    p.add_argument('--default-size', type=int, default=128, help="fastai's default candidate's image size (default: 128)")
     p.add_argument('--tta', action='store_true', help="also score the probe and the recipe with test-time augmentation")
     p.add_argument('--backbone', default='efficientnet_lite0')
     p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
@@ -104,7 +106,7 @@ def main(argv=None):
     folds = StratifiedKFold(a.folds, shuffle=True, random_state=a.seed).split(np.zeros(len(files)), labels)
     start, res = time.perf_counter(), []
     for k, (_, vi) in enumerate(folds):
-        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, train_seed, a.tta))
+        res.append(run_fold(files, set(files[i] for i in vi), a.path, bb, only, a.size, a.epochs, train_seed, a.tta, a.default_epochs, a.default_size))
         print(f"fold {k}: " + ", ".join(f"{n} {r[0]:.0f}/{len(vi)} wrong" for n, r in res[-1].items()), file=sys.stderr, flush=True)
     n = len(files)
     lines = [f"# recipe_cv on {a.path} ({n} paintings: " + ", ".join(f"{v} {c}" for v, c in zip(*np.unique(labels, return_counts=True))) + ")",
@@ -115,7 +117,7 @@ def main(argv=None):
         wrong = [r[name][0] for r in res]
         cpu = [r[name][1] for r in res if r[name][1] is not None]
         wall = [r[name][2] for r in res if r[name][2] is not None]
-        lines.append(f"| {NAMES[name].format(lr=RECIPE['lr'], epochs=a.epochs)} | {128 if name == 'default' else a.size} | {sum(wrong):.0f}/{n} | "
+        lines.append(f"| {NAMES[name].format(lr=RECIPE['lr'], epochs=a.epochs, default_epochs=a.default_epochs, default_size=a.default_size)} | {a.default_size if name == 'default' else a.size} | {sum(wrong):.0f}/{n} | "
                      f"{sum(wrong)/n:.1%} | {' '.join(f'{w:.0f}' for w in wrong)} | {f'{np.mean(cpu):.1f}' if cpu else '-'} | "
                      f"{f'{np.mean(wall):.1f}' if wall else '-'} |")
     table = "\n".join(lines)

@@ -12,11 +12,13 @@
     a matrix multiply of comparable size reaches with torch in the same run.
 (e) candidate speed-ups, each measured against the current way: channels-last, `torch.inference_mode`, smaller images,
     repeated model loads.
+(f) the test suite: `pytest -q tests` wall time of an earlier revision (checked out in a temporary folder) against the
+    working tree's, one after the other, with their pass/fail counts.
 Variants of one measurement run alternately in one process; the ratio of medians is reported, with the ratio of the
 best runs beside it. Ratios hold up under moderate load from other processes; absolute figures (images/s, seconds) do
 not, which is why the load average is printed. On 2 cores with other busy processes, torch's 2 threads can be slowed
 several-fold (a thread waits for its descheduled partner in every parallel op): then only the best runs mean much.
-Usage: python bench/speed.py [--only quick|notebooks|all] [--repeats N]   (`BENCH=quick make bench` skips notebooks)
+Usage: python bench/speed.py [--only quick|notebooks|pytest|all] [--repeats N]   (`BENCH=quick make bench` skips notebooks)
 """
 import argparse, copy, os, platform, statistics, subprocess, sys, tempfile, time, warnings
 from datetime import datetime, timezone
@@ -140,9 +142,9 @@ def bench_training(path:Path, size:int, bs:int, repeats:int, backbone)->dict:
         if not files: l.dls = tensor_dls(data, bs)
         return l
     # the learners are built before the clock starts: building one (reading the weights) is measured in (e)
-    def run_fastai(channels_last=False, **kw):
+    def run_fastai(contiguous=False, **kw): # `painter_learner` trains channels-last; `contiguous` undoes it
         l = learner(**kw)
-        if channels_last: l.to_channelslast(use_amp=False)
+        if contiguous: l.to_contiguous()
         return timed(fastai_fine_tune, l)
     threads = torch.get_num_threads()
     def run_plain(channels_last=False, d=None, threads=threads):
@@ -157,7 +159,7 @@ def bench_training(path:Path, size:int, bs:int, repeats:int, backbone)->dict:
     run_plain() # warm-up: first calls build oneDNN kernels for these shapes
     variants = {'fastai_files': lambda: run_fastai(files=True), 'fastai_tensors': lambda: run_fastai(files=False), 'plain': run_plain,
                 'fastai_files_aug': lambda: run_fastai(files=True, aug=True),
-                'fastai_files_cl': lambda: run_fastai(files=True, channels_last=True),
+                'fastai_files_contig': lambda: run_fastai(files=True, contiguous=True),
                 'fastai_files_torchopt': lambda: run_fastai(files=True, opt_func=torch_adamw),
                 'plain_cl': lambda: run_plain(channels_last=True), 'plain_small': lambda: run_plain(d=data_small),
                 'plain_1thread': lambda: run_plain(threads=1)}
@@ -166,10 +168,11 @@ def bench_training(path:Path, size:int, bs:int, repeats:int, backbone)->dict:
     m = {k: med(v) for k, v in ips.items()}
     n_train = len(data[0][0])
     row('a', f"training images/s of fine_tune(1) (a frozen + an unfrozen epoch, {n_train} train imgs), {size}px, bs {bs}, {backbone.name}", '', '', '', 'ratio: of medians; best: of the best runs')
-    compare(ips, 'a', 'fastai fine_tune from files (A) vs plain loop on tensors (B)', 'fastai_files', 'plain', "slowdown B/A: fastai's overhead with decoding", slowdown=True)
-    compare(ips, 'a', 'fastai fine_tune on the same tensors (A) vs plain loop (B)', 'fastai_tensors', 'plain', "slowdown B/A: fastai's overhead; target <= 1.3x", slowdown=True)
+    # like with like: `painter_learner` trains channels-last, so fastai is compared with the channels-last plain loop
+    compare(ips, 'a', 'fastai fine_tune from files (A) vs plain loop on tensors (B), both channels-last', 'fastai_files', 'plain_cl', "slowdown B/A: fastai's overhead with decoding", slowdown=True)
+    compare(ips, 'a', 'fastai fine_tune on the same tensors (A) vs plain loop (B), both channels-last', 'fastai_tensors', 'plain_cl', "slowdown B/A: fastai's overhead; target <= 1.3x", slowdown=True)
     compare(ips, 'a', 'fastai from files, aug=True as in the recipe (A) vs aug=False (B)', 'fastai_files_aug', 'fastai_files', 'slowdown B/A: the cost of augmentation', slowdown=True)
-    compare(ips, 'e', 'fastai from files, to_channelslast(use_amp=False) (A) vs as is (B)', 'fastai_files_cl', 'fastai_files')
+    compare(ips, 'e', 'fastai from files, channels-last as painter_learner trains (A) vs contiguous (B)', 'fastai_files', 'fastai_files_contig')
     compare(ips, 'e', 'fastai from files, opt_func=torch AdamW(foreach) via OptimWrapper (A) vs as is (B)', 'fastai_files_torchopt', 'fastai_files')
     compare(ips, 'e', 'plain loop: channels_last (A) vs contiguous (B)', 'plain_cl', 'plain')
     compare(ips, 'e', f'plain loop: {small}px images (A) vs {size}px (B)', 'plain_small', 'plain', f'speed-up; {(size/small)**2:.2f}x fewer pixels')
@@ -364,10 +367,41 @@ def table()->str:
     line = lambda r: '| ' + ' | '.join(str(c).ljust(w[i]) if i in (0, 1, 5) else str(c).rjust(w[i]) for i, c in enumerate(r)) + ' |'
     return '\n'.join([line(heads), '|' + '|'.join('-' * (x + 2) for x in w) + '|'] + [line(r) for r in ROWS])
 
+# ---------------------------------------------------------------- (f) the test suite
+PYTEST_BASELINE = 'db4a0ee' # the last commit before pytest was made quicker: one shared trained model, batched subprocess checks
+
+def _pytest_summary(out:str)->str:
+    "pytest's closing counts, e.g. '150 passed, 1 skipped'"
+    import re
+    last = [l for l in out.splitlines() if re.search(r'\d+ (passed|failed)', l)]
+    return re.sub(r'^=+ | in [\d.]+s.*$|=+$', '', last[-1]).strip() if last else 'no summary'
+
+def run_pytest(root:Path, env:dict)->tuple:
+    "Wall seconds and closing counts of `pytest -q tests` in `root`, with `root` first on the import path"
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], cwd=root, capture_output=True,
+                       text=True, env={**env, 'PYTHONPATH': str(root)})
+    return time.perf_counter() - t0, _pytest_summary(r.stdout)
+
+def bench_pytest(baseline:str):
+    "The pytest suite of `baseline` (a git revision, checked out in a temporary folder) against the working tree's, in one run"
+    say(f"(f) pytest: {baseline} against the working tree")
+    env = {k: v for k, v in os.environ.items() if k not in ('IN_TEST', 'PYTHONPATH')}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp)/'baseline'; old.mkdir()
+        archive = subprocess.run(['git', 'archive', baseline], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(['tar', '-x', '-C', str(old)], input=archive, check=True)
+        (old/'.venv').symlink_to(ROOT/'.venv') # the same installed packages; `import painters` finds the baseline's own
+        before, n_before = run_pytest(old, env)
+    after, n_after = run_pytest(ROOT, env)
+    row('f', f'pytest -q tests, wall s: {baseline} (A) vs working tree (B)', fmt(before), fmt(after), f"{before/after:.2f}x",
+        f"speed-up if > 1; A: {n_before}; B: {n_after}")
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks'],
-                    help="quick: (a), (b), (d), (e); notebooks: (c); all: both")
+    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks', 'pytest'],
+                    help="quick: (a), (b), (d), (e); notebooks: (c); pytest: (f); all: every section")
+    ap.add_argument('--pytest-baseline', default=PYTEST_BASELINE, help="the git revision whose test suite (f) compares with today's")
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--images-per-painter', type=int, default=75)
     ap.add_argument('--size', type=int, default=128)
@@ -390,6 +424,7 @@ def main():
             bench_loads(path, args.size, args.bs, backbone)
             bench_data(tmp/'data', args.images_per_painter, args.repeats, args.size, args.bs)
     if args.only in ('all', 'notebooks'): bench_notebooks(args.nb_workers, args.separate, args.notebooks)
+    if args.only in ('all', 'pytest'): bench_pytest(args.pytest_baseline)
     load1 = os.getloadavg()
     head = (f"painters bench, {started:%Y-%m-%d %H:%M} UTC, {(datetime.now(timezone.utc) - started).total_seconds():.0f} s; {machine()}\n"
             f"load average (1 min) at start {load0[0]:.2f}, at end {load1[0]:.2f}. Ratios come from variants alternated in this run "

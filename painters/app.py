@@ -9,25 +9,29 @@ import io, os, re
 from datetime import datetime, timezone
 from pathlib import Path
 import ipywidgets as widgets
-from PIL import Image, UnidentifiedImageError
-import fastai.callback.schedule, fastai.callback.progress # `fine_tune`, the progress bar and `no_bar` (the star import brings them in notebooks)
-from .learner import load_painter_model, predict_painter, train_painter_model, ModelFileError
-from .bias import painter_verdict, UNSURE
+from PIL import Image
+from .inference import (load_painter_model, predict_painter, ModelFileError, painter_verdict, verdict_text, UNSURE,
+                                open_painting, ImageFileError, MAX_IMAGE_PIXELS, choose_threshold, model_threshold)
 
 # %% auto #0
-__all__ = ['ABSTAIN_THRESHOLD', 'MAX_UPLOAD_BYTES', 'MAX_UPLOAD_PIXELS', 'find_model', 'quick_model', 'workshop_model',
-           'verdict_text', 'UploadError', 'upload_image', 'probability_bars', 'PainterApp', 'painter_app']
+__all__ = ['MAX_UPLOAD_BYTES', 'model_files', 'find_model', 'quick_model', 'workshop_model', 'UploadError', 'upload_image',
+           'probability_bars', 'PainterApp', 'painter_app']
 
 # %% ../nbs/05_app.ipynb #1aaa308b
-def find_model(
+def model_files(
     folder:Path|str|None=None, # where exported models live (default: `models` in the workshop settings)
-)->Path|None: # the newest `.pkl` file there, or `None`
-    "The most recently exported model in `folder`"
+)->list: # the `.pkl` files there, newest first
+    "The model files in `folder`, the most recently exported first"
     if folder is None:
         from painters.settings import read_settings
         folder = read_settings().models
-    files = sorted(Path(folder).glob('*.pkl'), key=lambda f: f.stat().st_mtime) if Path(folder).is_dir() else []
-    return files[-1] if files else None
+    return sorted(Path(folder).glob('*.pkl'), key=lambda f: -f.stat().st_mtime) if Path(folder).is_dir() else []
+
+def find_model(
+    folder:Path|str|None=None, # where exported models live (default: `models` in the workshop settings)
+)->Path|None: # the newest `.pkl` file there, or `None`
+    "The most recently exported model file in `folder`"
+    return next(iter(model_files(folder)), None)
 
 # %% ../nbs/05_app.ipynb #932692bf
 def quick_model(
@@ -39,65 +43,45 @@ def quick_model(
     "Fine-tune a small pretrained model on a few generated paintings, for trying the app when no model is exported"
     import tempfile
     from painters.painterly import make_sample_paintings
+    from painters.learner import train_painter_model
     folder = Path(folder or tempfile.mkdtemp(prefix='painters-quick-'))
     path = make_sample_paintings(folder, n_per_painter=n, size=max(size, 64))
-    return train_painter_model(path, size=size, epochs=epochs, aug=False, bs=8, quiet=True)
+    learn = train_painter_model(path, size=size, epochs=epochs, aug=False, bs=8, quiet=True)
+    choose_threshold(learn) # as `painters train` does: the "unsure" threshold travels with the model
+    return learn
 
 def workshop_model(
     folder:Path|str|None=None, # where exported models live (default: `models` in the workshop settings)
     quick:bool=True,           # train a quick model when none is exported
 )->object: # a `Learner`, or `None` when there is no model and `quick` is False
-    "The newest exported painter model; if there is none, say how to make one and (with `quick`) train a quick one"
-    f = find_model(folder)
-    if f is not None:
+    "The newest exported painter model (files that are not models are skipped, with a note); else a quick one"
+    for f in model_files(folder):
+        try: learn = load_painter_model(f, how_to_train='`painters train`')
+        except ModelFileError: print(f"Skipped {f.name}: not a model this app can load."); continue
         print(f"Model: {f}")
-        return load_painter_model(f)
+        return learn
     where = folder or 'the models folder of settings.ini'
     print(f"No exported model in {where}. Make one with `painters train` (or `make demo`), then run this again."
-          + (" For now: a quick model, trained for two short epochs on a few generated paintings; its answers are rough." if quick else ''))
+          + (" For now: a quick model, fine-tuned for one short epoch on a few generated paintings; its answers are rough." if quick else ''))
     return quick_model() if quick else None
-
-# %% ../nbs/05_app.ipynb #ef3c447a
-ABSTAIN_THRESHOLD = 0.75 # the app's default: below this top probability it answers "unsure" (notebook 04 shows how to choose one)
-
-def verdict_text(
-    probs:dict, # painter -> probability, as from `predict_painter`
-    threshold:float=ABSTAIN_THRESHOLD, # the confidence needed to answer
-)->str: # e.g. 'monet 0.93', or 'unsure (best guess monet 0.55)'
-    "One line for `probs`: the painter and its probability, or 'unsure' with the best guess, by notebook 04's circuit breaker"
-    if not probs: raise ValueError("No probabilities to decide from: `probs` is empty.")
-    best, p = max(probs.items(), key=lambda kv: kv[1])
-    verdict = painter_verdict(list(probs.values()), list(probs), threshold)
-    return f"{best} {p:.2f}" if verdict != UNSURE else f"{UNSURE} (best guess {best} {p:.2f})"
 
 # %% ../nbs/05_app.ipynb #bf767620
 class UploadError(ValueError):
     "An upload the app can't classify; the message says why and what to do instead"
 
 MAX_UPLOAD_BYTES = 20_000_000 # the largest upload the app accepts
-MAX_UPLOAD_PIXELS = 50_000_000 # the most pixels (width x height) the app decodes
 
 def upload_image(
     upload:dict, # one entry of `FileUpload.value`: `name`, `type`, `size`, `content` (a memoryview)
     max_bytes:int=MAX_UPLOAD_BYTES,   # refuse larger files
-    max_pixels:int=MAX_UPLOAD_PIXELS, # refuse images with more pixels
+    max_pixels:int=MAX_IMAGE_PIXELS, # refuse images with more pixels
 )->Image.Image: # the uploaded image, in RGB
-    "The image in `upload`, checked: not empty, not too large, and really an image"
+    "The image in `upload`, checked by `open_painting`: not empty, not too large or too small, and really an image"
     name, data = upload.get('name') or 'the upload', bytes(upload.get('content') or b'')
-    if not data: raise UploadError(f"{name} is empty (0 bytes): choose a painting saved as JPEG or PNG.")
     if len(data) > max_bytes:
         raise UploadError(f"{name} is {len(data)/1e6:.1f} MB, more than the {max_bytes/1e6:.0f} MB this app takes: save a smaller copy and upload that.")
-    try:
-        im = Image.open(io.BytesIO(data))
-        w, h = im.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise UploadError(f"{name} is not an image this app can read: upload a painting saved as JPEG or PNG.") from None
-    if w*h > max_pixels:
-        raise UploadError(f"{name} is {w} x {h} pixels, more than the {max_pixels/1e6:.0f} megapixels this app takes: upload a smaller copy.")
-    try: im.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise UploadError(f"{name} looks like an image but could not be decoded (is it cut short?): upload it again, or another file.") from None
-    return im.convert('RGB')
+    try: return open_painting(data, name, max_pixels=max_pixels)
+    except ImageFileError as e: raise UploadError(f"{e}. Upload another file.") from None
 
 # %% ../nbs/05_app.ipynb #0aab6de3
 def probability_bars(
@@ -114,7 +98,7 @@ class PainterApp(widgets.VBox):
     "Upload a painting, click Classify, see the painter and a probability bar for each painter"
     def __init__(self,
                  classify, # a function: RGB PIL image -> dict of painter -> probability
-                 threshold:float=ABSTAIN_THRESHOLD, # abstain when the top probability is below this
+                 threshold:float, # abstain when the top probability is below this
                  title:str='Who painted it?'): # the heading shown above the app
         self.classify, self.threshold, self.img, self.name = classify, threshold, None, None
         self.upload = widgets.FileUpload(accept='image/*', multiple=False, description='Upload a painting',
@@ -166,9 +150,10 @@ class PainterApp(widgets.VBox):
 
 def painter_app(
     learn, # an exported painter `Learner` (e.g. from `load_painter_model`)
-    threshold:float=ABSTAIN_THRESHOLD, # abstain when the top probability is below this
+    threshold:float|None=None, # abstain when the top probability is below this (default: the model's own, see `model_threshold`)
 )->PainterApp: # the app widget: display it
     "The painter app for `learn`"
+    import fastai.callback.progress # `no_bar`
     def classify(img):
         with learn.no_bar(): return predict_painter(learn, img)
-    return PainterApp(classify, threshold=threshold)
+    return PainterApp(classify, threshold=model_threshold(learn)[0] if threshold is None else threshold)

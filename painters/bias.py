@@ -17,12 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from .data import get_painting_files
 
 # %% auto #0
-__all__ = ['UNSURE', 'SHIFTS', 'AUGMENTATIONS', 'LabelledImages', 'square_image', 'painting_split', 'FrozenFeatures',
-           'PainterProbe', 'train_probe', 'out_of_domain_images', 'confidence_table', 'coverage_error_curve',
-           'abstain_threshold', 'painter_verdict', 'plot_coverage_error', 'grayscale', 'colour_cast', 'heavy_jpeg',
-           'photo_on_wall', 'shift_errors', 'flip_and_lighting', 'random_colour_cast', 'random_jpeg', 'random_photo',
-           'augmentation_recovery', 'share_recovered', 'swapped_motif_paintings', 'shortcut_errors', 'shortcut_drop',
-           'thumbnail', 'mixed_upload', 'feedback_loop', 'dataset_card']
+__all__ = ['SHIFTS', 'AUGMENTATIONS', 'LabelledImages', 'square_image', 'painting_split', 'FrozenFeatures', 'PainterProbe',
+           'train_probe', 'out_of_domain_images', 'confidence_table', 'coverage_error_curve', 'plot_coverage_error',
+           'grayscale', 'colour_cast', 'heavy_jpeg', 'photo_on_wall', 'shift_errors', 'flip_and_lighting',
+           'random_colour_cast', 'random_jpeg', 'random_photo', 'augmentation_recovery', 'share_recovered',
+           'swapped_motif_paintings', 'shortcut_errors', 'shortcut_drop', 'thumbnail', 'mixed_upload', 'feedback_loop',
+           'dataset_card']
 
 # %% ../nbs/04_data_bias.ipynb #c30c8807
 @dataclass
@@ -142,43 +142,14 @@ def confidence_table(
     return pd.DataFrame({'painter': [probe.vocab[i] for i in p.argmax(1)], 'confidence': p.max(1).round(3)}, index=list(images))
 
 # %% ../nbs/04_data_bias.ipynb #50fef337
-def _numpy(x)->np.ndarray: # `x` (array, list, or tensor on any device) as a numpy array
-    return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
+from .inference import abstain_threshold, painter_verdict, UNSURE, coverage_error
 
 def coverage_error_curve(
     probs:np.ndarray, # (n_images, n_painters) probabilities
     labels:np.ndarray, # the true painter index of each image
 )->pd.DataFrame: # one row per candidate threshold: threshold, coverage, error (on the images answered)
-    "Coverage and selective error of every confidence threshold that `probs` can tell apart"
-    probs, labels = _numpy(probs), _numpy(labels)
-    conf, right = probs.max(1), probs.argmax(1) == labels
-    rows = [(t, (conf >= t).mean(), 1 - right[conf >= t].mean()) for t in np.unique(conf)]
-    return pd.DataFrame(rows, columns=['threshold', 'coverage', 'error'])
-
-def abstain_threshold(
-    probs:np.ndarray, # (n_images, n_painters) validation probabilities
-    labels:np.ndarray, # the true painter index of each validation image
-    max_error:float=0.05, # the highest error rate acceptable on the images the model answers
-)->float: # the lowest threshold whose selective error is at most `max_error`; `inf` (always abstain) if none is
-    "Choose a confidence threshold on the validation set: answer as many images as possible within `max_error`"
-    probs, labels = _numpy(probs), _numpy(labels)
-    if len(probs) != len(labels): raise ValueError(f"probs has {len(probs)} rows but labels has {len(labels)}: give one label per image.")
-    if not 0 <= max_error < 1: raise ValueError(f"max_error={max_error} must be a rate from 0 to 1, e.g. 0.05 for 5%.")
-    curve = coverage_error_curve(probs, labels)
-    ok = curve[curve.error <= max_error]
-    return float(ok.threshold.min()) if len(ok) else float('inf')
-
-UNSURE = 'unsure' # what `painter_verdict` answers when the circuit breaker trips
-
-def painter_verdict(
-    probs, # one image's probabilities, one per painter (array, tensor or list)
-    vocab, # the painters' names, in the same order
-    threshold:float, # the confidence needed to answer, e.g. from `abstain_threshold`
-)->str: # the painter's name, or `UNSURE` (hand the image to a human)
-    "The circuit breaker: the likeliest painter when the model is confident enough, else `UNSURE`"
-    probs = _numpy(probs).astype(float).reshape(-1)
-    if len(probs) != len(vocab): raise ValueError(f"{len(probs)} probabilities for {len(vocab)} painters ({', '.join(map(str, vocab))}): give one per painter.")
-    return str(vocab[probs.argmax()]) if probs.max() >= threshold else UNSURE
+    "Coverage and selective error of every confidence threshold that `probs` can tell apart, as a table"
+    return pd.DataFrame(dict(zip(['threshold', 'coverage', 'error'], coverage_error(probs, labels))))
 
 # %% ../nbs/04_data_bias.ipynb #a2939e9d
 def plot_coverage_error(

@@ -10,8 +10,8 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'CommandError', 'console_progress', 'cmd_info',
-           'cmd_download', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate', 'confusion_table',
+__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'TRAIN_HERE', 'CommandError', 'console_progress',
+           'cmd_info', 'cmd_download', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate', 'confusion_table',
            'painters_parser', 'main']
 
 # %% ../nbs/06_cli.ipynb #3ee6070e
@@ -82,6 +82,8 @@ def cmd_sample(args)->int:
     return EXIT_OK
 
 # %% ../nbs/06_cli.ipynb #a0d8fd0c
+TRAIN_HERE = "`painters train DATA --out MODEL`" # how a command-line user makes a model, for error messages
+
 def cmd_train(args)->int:
     "Fine-tune a pretrained backbone on a folder of paintings, print the results table, export the model"
     from painters.settings import read_settings
@@ -94,33 +96,43 @@ def cmd_train(args)->int:
     path = get_paintings(args.data)
     import fastai.callback.schedule, fastai.callback.progress # `fine_tune`, the progress bar and the results table
     from painters.learner import train_painter_model
+    from painters.inference import choose_threshold, model_threshold
     kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr).items() if v is not None}
     learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, **kw)
+    choose_threshold(learn) # the "unsure" threshold, chosen on the validation images and exported with the model
     out.parent.mkdir(parents=True, exist_ok=True)
     learn.export(out.resolve())
     with learn.no_bar(): v = learn.validate()
     print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f}; "
           f"the linear probe it started from: {learn.probe_error:.3f})")
+    t, why = model_threshold(learn)
+    print(f"It answers 'unsure' below a top probability of {t:.3f}: {why}")
     return EXIT_OK
 
 # %% ../nbs/06_cli.ipynb #09529001
+def _model(args):
+    "The model named on the command line, loaded, and the threshold to decide with (said on standard error if it is the old default)"
+    from painters.inference import load_painter_model, model_threshold
+    learn = load_painter_model(_exists(args.model, 'model file'), how_to_train=TRAIN_HERE)
+    t, why = model_threshold(learn)
+    if args.threshold is not None: t, why = args.threshold, "given with --threshold"
+    elif getattr(learn, 'abstain_threshold', None) is None: print(f"painters {args.cmd}: note: using {why}", file=sys.stderr)
+    return learn, t, why
+
 def cmd_predict(args)->int:
-    "Print one line per image: the painter and its probability, or 'unsure'"
-    images = [_exists(i, 'image') for i in args.images]
-    for i in images:
-        if i.is_dir(): raise CommandError(f"{i} is a folder: give image files (for a labelled folder use `painters evaluate`)")
+    "Print one line per image: the painter and its probability, or 'unsure'; a line on standard error for each file it can't judge"
     import fastai.callback.progress # `no_bar`
-    from painters.learner import load_painter_model, predict_painter
-    from painters.app import verdict_text
-    learn = load_painter_model(_exists(args.model, 'model file'))
-    bad = 0
-    for i in images:
+    from painters.inference import predict_painter, verdict_text, ImageFileError
+    learn, threshold, _ = _model(args)
+    failed = 0
+    for i in args.images:
         try:
             with learn.no_bar(): probs = predict_painter(learn, i)
-        except (OSError, ValueError, SyntaxError) as e: # PIL's errors for a file that is not an image, or a broken one
-            print(f"painters predict: error: {i} is not an image this model can read ({type(e).__name__})", file=sys.stderr); bad += 1; continue
-        print(f"{i}\t{verdict_text(probs, args.threshold)}")
-    return EXIT_BAD_INPUT if bad else EXIT_OK
+        except ImageFileError as e: # one bad file is reported, and the rest of the batch is still predicted
+            print(f"painters predict: skipped: {e}", file=sys.stderr); failed += 1; continue
+        print(f"{i}\t{verdict_text(probs, threshold)}", flush=True)
+    if failed: print(f"painters predict: {failed} of {len(args.images)} files could not be judged", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 import mimetypes
 _IMAGE_SUFFIXES = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')} # as fastai's `image_extensions`
@@ -131,32 +143,32 @@ def cmd_evaluate(args)->int:
     if not folder.is_dir(): raise CommandError(f"{folder} is not a folder: give a folder with one sub-folder of images per painter")
     if not any(f.suffix.lower() in _IMAGE_SUFFIXES for f in folder.rglob('*')): # before the slow part: loading fastai and the model
         raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter")
-    from painters.learner import load_painter_model
-    from painters.bias import painter_verdict, UNSURE
-    learn = load_painter_model(_exists(args.model, 'model file'))
+    from painters.inference import open_painting, painter_verdict, ImageFileError, UNSURE
+    learn, threshold, why = _model(args)
     from fastai.data.transforms import get_image_files, parent_label
     files = get_image_files(folder)
     vocab = list(learn.dls.vocab)
-    if not files: raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter ({', '.join(vocab)})")
     labels = [parent_label(f) for f in files]
     unknown = sorted(set(labels) - set(vocab))
     if unknown: raise CommandError(f"{folder} has images in {', '.join(unknown)}, which this model does not know (it knows {', '.join(vocab)}): "
                                    "sub-folders must be named after the model's painters")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            preds, _ = learn.get_preds(dl=learn.dls.test_dl(files))
-    except (OSError, ValueError, SyntaxError) as e: # PIL's errors for a file that is not an image, or a broken one
-        raise CommandError(f"{folder} holds a file that is not a readable image ({type(e).__name__}: {e}): "
-                           "find it with `verify_paintings` (notebook 00) and move it away") from None
+    good, left_out = [], []
+    for f in files: # each file checked on its own: a bad one is listed and left out, the rest still count
+        try: open_painting(f); good.append(f)
+        except ImageFileError as e: left_out.append(f); print(f"painters evaluate: left out: {e}", file=sys.stderr)
+    if not good: raise CommandError(f"none of the {len(files)} images in {folder} could be read: see the lines above")
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        preds, _ = learn.get_preds(dl=learn.dls.test_dl(good))
     predicted = preds.argmax(1).tolist()
-    actual = [vocab.index(l) for l in labels]
+    actual = [vocab.index(parent_label(f)) for f in good]
     wrong = sum(a != p for a,p in zip(actual, predicted))
-    unsure = sum(painter_verdict(row, vocab, args.threshold) == UNSURE for row in preds.numpy())
-    print(f"{len(files)} images in {folder}\nerror rate: {wrong/len(files):.3f} ({wrong} of {len(files)} wrong)")
-    print(f"unsure (top probability below {args.threshold}): {unsure}\n")
+    unsure = sum(painter_verdict(row, vocab, threshold) == UNSURE for row in preds.numpy())
+    print(f"{len(files)} images in {folder}: {len(good)} scored, {len(left_out)} left out (unreadable or not judgeable)")
+    print(f"error rate: {wrong/len(good):.3f} ({wrong} of {len(good)} wrong)")
+    print(f"threshold: {threshold:.3f} ({why})\nunsure (top probability below the threshold): {unsure}\n")
     print(confusion_table(actual, predicted, vocab))
-    return EXIT_OK
+    return EXIT_FAILED if left_out else EXIT_OK
 
 # %% ../nbs/06_cli.ipynb #0684abae
 def confusion_table(
@@ -174,7 +186,8 @@ def confusion_table(
     return '\n'.join(lines)
 
 # %% ../nbs/06_cli.ipynb #84270aa0
-_EPILOG = "exit codes: 0 done, 1 the work failed (e.g. a download got nothing), 2 bad input, 130 interrupted"
+_EPILOG = ("exit codes: 0 done, 1 the work failed (a download got nothing, or some images could not be judged: each is named "
+          "on standard error), 2 bad input, 130 interrupted")
 
 def _positive(s:str)->int:
     try: n = int(s)
@@ -193,6 +206,8 @@ def _probability(s:str)->float:
     except ValueError: p = -1
     if not 0 <= p <= 1: raise argparse.ArgumentTypeError(f"expected a probability from 0 to 1, got {s!r}")
     return p
+
+from .inference import MIN_IMAGE_SIDE, MAX_IMAGE_PIXELS # light: no fastai at import
 
 def painters_parser()->argparse.ArgumentParser:
     "The `painters` command line: its subcommands and their options"
@@ -231,10 +246,13 @@ def painters_parser()->argparse.ArgumentParser:
         c = add(name, run, help)
         c.add_argument('model', metavar='MODEL', help="an exported model (.pkl), e.g. from `painters train`; only load files you "
                        "trust: loading a model runs Python's pickle, which can run code")
-        if second == 'images': c.add_argument('images', nargs='+', metavar='IMAGE', help="image files")
+        if second == 'images': c.add_argument('images', nargs='+', metavar='IMAGE', help=f"image files; each from {MIN_IMAGE_SIDE} "
+                                              f"pixels a side to {MAX_IMAGE_PIXELS//1_000_000} megapixels (others are refused, with the reason)")
         else: c.add_argument('folder', metavar='FOLDER', help="a folder with one sub-folder of images per painter")
-        c.add_argument('--threshold', type=_probability, default=0.75,
-                       help="answer 'unsure' when the top probability is below this (default: 0.75)")
+        c.add_argument('--threshold', type=_probability, metavar='P',
+                       help="answer 'unsure' when the top probability is below this (default: the threshold stored in the model, "
+                            "chosen on its validation images by `painters train`; 0.75 for a model that has none)")
+        c.set_defaults(cmd=name)
     return p
 
 # %% ../nbs/06_cli.ipynb #734fd493

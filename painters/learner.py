@@ -28,7 +28,7 @@ __all__ = ['LITE0_STATS', 'RESNET18_URL', 'ARCHS', 'RECIPE', 'LINEAR_HEAD', 'Bac
            'lite0_state_dict', 'efficientnet_lite0', 'lite0_split', 'Backbone', 'resnet18_cached', 'can_download',
            'pretrained_backbone', 'imagenet_predictions', 'painter_learner', 'backbone_features', 'ProbeResult',
            'fit_linear_probe', 'linear_probe', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe',
-           'train_painter_model', 'predict_painter', 'ModelFileError', 'load_painter_model']
+           'train_painter_model']
 
 # %% ../nbs/02_transfer_learning.ipynb #e29265eb
 class BackboneError(ValueError):
@@ -350,32 +350,4 @@ def train_painter_model(
     learn = painter_learner(dls, backbone, **LINEAR_HEAD)
     with (learn.no_bar() if quiet else contextlib.nullcontext()), (learn.no_logging() if quiet else contextlib.nullcontext()):
         fine_tune_recipe(learn, epochs, lr)
-    return learn
-
-# %% ../nbs/02_transfer_learning.ipynb #5ecd3ea9
-def predict_painter(
-    learn:Learner, # a trained painter classifier
-    img, # an image file, a PIL image, or an array
-)->dict: # painter -> probability, likeliest first
-    "Who painted `img`, as a probability per painter"
-    _, _, probs = learn.predict(PILImage.create(img))
-    res = {str(v): round(float(p), 4) for v, p in zip(learn.dls.vocab, probs)}
-    return dict(sorted(res.items(), key=lambda kv: -kv[1]))
-
-class ModelFileError(ValueError):
-    "A file that can't be loaded as an exported painter model; the message says what to do"
-
-def load_painter_model(
-    path:Path|str, # a file written by `learn.export(...)`; only load files you trust: loading unpickles, which can run code
-)->Learner: # the exported Learner, ready for `predict_painter`
-    "`load_learner` with a clear error for a missing file or one that is not an exported model"
-    path = Path(path).expanduser()
-    fix = "Train and export one first: `learn = train_painter_model(path)` then `learn.export(...)`."
-    if not path.exists(): raise ModelFileError(f"No model file at {path}. {fix}")
-    if path.is_dir(): raise ModelFileError(f"{path} is a folder: give the exported model file in it (e.g. {path/'painters.pkl'}).")
-    try: learn = load_learner(path, cpu=default_device().type == 'cpu')
-    except Exception as e: # unpickling fails in many ways: a text file, a truncated download, a class that no longer exists
-        raise ModelFileError(f"{path} is not a model exported with `learn.export()` by this workshop "
-                             f"({type(e).__name__}: {str(e)[:120]}). {fix}") from None
-    if not isinstance(learn, Learner): raise ModelFileError(f"{path} holds a {type(learn).__name__}, not an exported fastai Learner. {fix}")
     return learn

@@ -22,12 +22,12 @@ from .settings import read_settings, SettingsError, WorkshopSettings
 from .painterly import make_sample_paintings
 
 # %% auto #0
-__all__ = ['BUILTIN_PAINTERS', 'PAINTERS', 'COMMONS_API', 'PROJECT_URL', 'USER_AGENT', 'THUMB_WIDTHS', 'RETRY_STATUS',
-           'ATTRIBUTION_FIELDS', 'Painter', 'known_painters', 'UnknownPainterError', 'painter_info', 'thumb_width',
-           'PaintingRecord', 'painting_records', 'FetchError', 'retry_after_seconds', 'with_retries', 'commons_session',
-           'http_get', 'search_paintings', 'read_attribution', 'write_attribution', 'image_ok', 'fetch_image',
-           'DownloadSummary', 'download_paintings', 'PaintingsSourceError', 'painter_counts', 'download_complete',
-           'is_online', 'choose_paintings', 'get_paintings', 'verify_paintings', 'make_sample_paintings']
+__all__ = ['BUILTIN_PAINTERS', 'COMMONS_API', 'PROJECT_URL', 'USER_AGENT', 'THUMB_WIDTHS', 'RETRY_STATUS', 'ATTRIBUTION_FIELDS',
+           'Painter', 'known_painters', 'UnknownPainterError', 'painter_info', 'thumb_width', 'PaintingRecord',
+           'painting_records', 'FetchError', 'retry_after_seconds', 'with_retries', 'commons_session', 'http_get',
+           'search_paintings', 'is_online', 'internet_cell', 'read_attribution', 'write_attribution', 'image_ok',
+           'fetch_image', 'DownloadSummary', 'download_paintings', 'PaintingsSourceError', 'painter_counts',
+           'download_complete', 'choose_paintings', 'get_paintings', 'verify_paintings', 'make_sample_paintings']
 
 # %% ../nbs/00_paintings.ipynb #6666e39e
 _all_ = ['make_sample_paintings']
@@ -49,12 +49,6 @@ def known_painters(
     settings = settings or read_settings()
     return {**BUILTIN_PAINTERS, **{k: Painter(v['name'], v['category']) for k,v in settings.extra_painters.items()}}
 
-def _painters_at_import():
-    try: return known_painters()
-    except SettingsError: return dict(BUILTIN_PAINTERS) # a broken settings.ini: `read_settings()` explains it wherever it is used
-
-PAINTERS = _painters_at_import() # painter key -> `Painter`: the built-in painters and those in `settings.ini`
-
 # %% ../nbs/00_paintings.ipynb #9604cd00
 class UnknownPainterError(ValueError):
     "A painter key that is neither built in nor defined in `settings.ini`"
@@ -62,8 +56,8 @@ class UnknownPainterError(ValueError):
 def painter_info(
     key:str, # a painter key such as 'monet'
 )->Painter: # the painter's name and category
-    "Look up painter `key` in `PAINTERS`, re-reading `settings.ini` for painters added since import"
-    if key in PAINTERS: return PAINTERS[key]
+    "Look up painter `key`: a built-in painter, or one in `settings.ini` (read now, never at import)"
+    if key in BUILTIN_PAINTERS: return BUILTIN_PAINTERS[key]
     known = known_painters()
     if key in known: return known[key]
     raise UnknownPainterError(f"Unknown painter {key!r}: the workshop knows {', '.join(known)}. Add one to settings.ini as a "
@@ -217,7 +211,7 @@ def _subcategories(session, api_url, category, timeout, retry):
             if title.startswith('Category:'): yield title[len('Category:'):]
 
 def search_paintings(
-    painter:str,          # a key of `PAINTERS`, e.g. 'monet'
+    painter:str,          # a painter key (see `known_painters`), e.g. 'monet'
     max_images:int=150,   # stop after this many images
     max_size:int=400,     # the longest side you need; asks for the smallest standard thumbnail at least this wide
     depth:int=2,          # how many levels of sub-categories to search below the painter's category
@@ -246,6 +240,30 @@ def search_paintings(
             for sub in _subcategories(session, api_url, category, timeout, retry):
                 if sub not in visited: visited.add(sub); queue.append((sub, level+1))
     return res
+
+# %% ../nbs/00_paintings.ipynb #fc48d4fe
+def is_online(
+    url:str=COMMONS_API, # a URL to ask
+    timeout:float=3.,    # seconds to wait
+)->bool: # whether the server answered at all (any HTTP status)
+    "A quick connectivity check: one HEAD request (through your proxy, if you have one), bounded by `timeout`"
+    ok = []
+    def ask():
+        try: requests.head(url, timeout=timeout, headers={'User-Agent': USER_AGENT}); ok.append(True)
+        except requests.RequestException: pass
+    t = threading.Thread(target=ask, daemon=True); t.start(); t.join(timeout) # bounded even when name lookup hangs
+    return bool(ok)
+
+def internet_cell(
+    what:str, # what the cell would do, for the message, e.g. "the download"
+    settings:WorkshopSettings|None=None, # default: `read_settings()`
+)->bool: # True: go ahead; False: skipped (and said so)
+    "For a notebook cell that needs the internet: whether to go ahead, saying in one line what is skipped and why if not"
+    settings = settings or read_settings()
+    if settings.offline == 'no' or (settings.offline == 'auto' and is_online()): return True
+    why = "offline = yes in settings.ini" if settings.offline == 'yes' else "Wikimedia Commons did not answer (offline?)"
+    print(f"Skipped {what}: {why}.")
+    return False
 
 # %% ../nbs/00_paintings.ipynb #69a617f5
 ATTRIBUTION_FIELDS = ('file', 'title', 'painter', 'licence', 'source', 'artist', 'pageid') # columns of attribution.csv
@@ -481,18 +499,6 @@ def download_complete(
         r = record.get(p, {})
         return max(1, min(n, r.get('found', n)) - r.get('failed', 0)) # images that failed for good don't count against it
     return all(counts[p] >= wanted(p) for p in painters)
-
-def is_online(
-    url:str=COMMONS_API, # a URL to ask
-    timeout:float=3.,    # seconds to wait
-)->bool: # whether the server answered at all (any HTTP status)
-    "A quick connectivity check: one HEAD request (through your proxy, if you have one), bounded by `timeout`"
-    ok = []
-    def ask():
-        try: requests.head(url, timeout=timeout, headers={'User-Agent': USER_AGENT}); ok.append(True)
-        except requests.RequestException: pass
-    t = threading.Thread(target=ask, daemon=True); t.start(); t.join(timeout) # bounded even when name lookup hangs
-    return bool(ok)
 
 # %% ../nbs/00_paintings.ipynb #bc3a4c93
 def choose_paintings(

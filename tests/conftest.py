@@ -1,4 +1,4 @@
-import os, signal, socket, subprocess, sys, time
+import glob, os, shutil, signal, socket, subprocess, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import pytest
@@ -8,6 +8,23 @@ VENV_BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def root(): return ROOT
+
+def run_painters(*args, env=None, timeout=600)->subprocess.CompletedProcess:
+    "Run the installed `painters` console script with `args`, as a user's shell would"
+    return subprocess.run([venv_tool('painters'), *map(str, args)], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+@pytest.fixture(scope='session')
+def trained(tmp_path_factory):
+    """A small generated set (10 per painter, 64 px) and a model trained on it by `painters train` (1 epoch, 64 px),
+    made once for the whole suite: every test that needs a trained model uses this one"""
+    from types import SimpleNamespace
+    tmp = tmp_path_factory.mktemp('trained')
+    r = run_painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
+    assert r.returncode == 0, r.stderr
+    r = run_painters('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--backbone', 'efficientnet_lite0', '--out', tmp/'model.pkl')
+    assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
+    return SimpleNamespace(dir=tmp, paintings=tmp/'paintings', model=tmp/'model.pkl', train=r)
 
 def venv_tool(name:str)->str:
     "Path of a console script installed beside the running Python (the .venv's)"
@@ -52,3 +69,36 @@ def make_target_server(target:str, make_vars:dict, env:dict, log_path:Path, prob
             time.sleep(0.25)
         log.close()
         assert group_gone(pgid), f"make {target} left processes behind"
+
+
+# ---- a browser for the app's browser test
+
+BROWSER_NAMES = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome') # on PATH
+BROWSER_PLACES = ('/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/opt/google/chrome/chrome', '/snap/bin/chromium',
+                  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium')
+PLAYWRIGHT_GLOBS = ('chromium-*/chrome-linux*/chrome', 'chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium',
+                    'chromium_headless_shell-*/chrome-linux*/headless_shell', 'chromium-*/chrome-win*/chrome.exe')
+NO_BROWSER = ("no Chromium or Chrome for the app's browser test: install one (Debian/Ubuntu: `apt-get install chromium`; "
+              "with internet: `pip install playwright && playwright install chromium`), or leave this test skipped")
+
+def playwright_browsers()->list:
+    "Chromium builds that `playwright install` left in its cache, newest first"
+    roots = [os.environ.get('PLAYWRIGHT_BROWSERS_PATH'), '~/.cache/ms-playwright', '~/Library/Caches/ms-playwright']
+    found = [f for r in roots if r for g in PLAYWRIGHT_GLOBS for f in glob.glob(os.path.join(os.path.expanduser(r), g))]
+    return sorted(found, reverse=True)
+
+def find_browser(
+    debian:str='/usr/bin/chromium', # Debian's package, the first choice
+    names=BROWSER_NAMES, places=BROWSER_PLACES, # then a Chrome or Chromium on PATH, or in the usual places
+    playwright=playwright_browsers, # then one that Playwright installed
+)->str|None: # the browser's executable, or None
+    "A Chromium-family browser, in the order: Debian's chromium, one on PATH or in the usual places, Playwright's"
+    for f in [debian, *(shutil.which(n) for n in names), *places, *playwright()]:
+        if f and os.path.isfile(f) and os.access(f, os.X_OK): return f
+    return None
+
+def require_browser(browser:str|None)->str:
+    "`browser`, or: skip with how to get one; under CI (`CI` set), fail, so CI is never green without the browser check"
+    if browser: return browser
+    if os.environ.get('CI'): pytest.fail(f"{NO_BROWSER} (CI is set: the browser check must run here)", pytrace=False)
+    pytest.skip(NO_BROWSER)

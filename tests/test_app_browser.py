@@ -1,12 +1,13 @@
-"""The app as a web page, in a real browser: `make app` (Voilà) on 127.0.0.1, driven by Debian's Chromium with Playwright.
-Never `playwright install`: it downloads a browser, which fails offline; CI installs Debian's with `apt-get install -y chromium`."""
+"""The app as a web page, in a real browser: `make app` (Voilà) on 127.0.0.1, driven by Chromium with Playwright.
+The browser is Debian's Chromium, else a Chrome/Chromium found on this machine, else one Playwright installed; with none,
+the test is skipped with the reason (and fails under CI, whose `.ci/run` installs Debian's)."""
 import os, re, time
 from pathlib import Path
 import pytest, requests
 from PIL import Image
-from conftest import ROOT, free_port, make_target_server
+import conftest
+from conftest import ROOT, free_port, make_target_server, find_browser, require_browser
 
-CHROMIUM = '/usr/bin/chromium'
 # keep the browser off the network and quiet: no sandbox (containers, root), no GPU, no QUIC, no background fetches
 CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync']
@@ -22,13 +23,32 @@ def _with_env(marker:str)->list:
     return found
 
 @pytest.fixture(scope='module')
-def models(tmp_path_factory):
-    "A quick model (one epoch on a few small generated paintings), exported to a models folder of its own"
-    from painters.app import quick_model
+def browser():
+    "The browser to drive, found before anything slow starts (skipped, or failed under CI, when there is none)"
+    return require_browser(find_browser())
+
+def test_no_browser_is_a_skip_with_the_reason_outside_ci_and_a_failure_in_ci(monkeypatch, tmp_path):
+    nothing = dict(debian=str(tmp_path/'chromium'), names=(), places=(), playwright=lambda: [])
+    assert find_browser(**nothing) is None
+    monkeypatch.delenv('CI', raising=False)
+    with pytest.raises(pytest.skip.Exception, match='apt-get install chromium'): require_browser(find_browser(**nothing))
+    monkeypatch.setenv('CI', 'true')
+    with pytest.raises(pytest.fail.Exception, match='CI is set'): require_browser(find_browser(**nothing))
+    fake = tmp_path/'bin'/'google-chrome'; fake.parent.mkdir(); fake.write_text('#!/bin/sh\n'); fake.chmod(0o755)
+    monkeypatch.setenv('PATH', str(fake.parent))
+    assert find_browser(debian=str(tmp_path/'chromium'), places=(), playwright=lambda: []) == str(fake) # next in line: PATH
+    monkeypatch.setenv('PLAYWRIGHT_BROWSERS_PATH', str(tmp_path/'pw'))
+    pw = tmp_path/'pw'/'chromium-1200'/'chrome-linux64'/'chrome'; pw.parent.mkdir(parents=True); pw.write_text(''); pw.chmod(0o755)
+    assert find_browser(**{**nothing, 'playwright': conftest.playwright_browsers}) == str(pw) # last: Playwright's own
+
+@pytest.fixture(scope='module')
+def models(tmp_path_factory, trained):
+    "A models folder of its own holding the suite's trained model (conftest's `trained`), and the paintings it learned from"
+    import shutil
     tmp = tmp_path_factory.mktemp('app')
-    learn = quick_model(tmp/'paintings', n=8, size=64)
     (tmp/'models').mkdir()
-    learn.export(tmp/'models'/'quick.pkl')
+    shutil.copy(trained.model, tmp/'models'/'quick.pkl')
+    (tmp/'paintings').symlink_to(trained.paintings)
     return tmp
 
 @pytest.fixture(scope='module')
@@ -48,14 +68,13 @@ def app_url(models):
             time.sleep(0.25)
         assert not _with_env(marker), f"Voilà left processes behind: {_with_env(marker)}"
 
-def test_app_page_in_chromium(app_url, models, tmp_path):
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`"
+def test_app_page_in_chromium(browser, app_url, models, tmp_path):
     from playwright.sync_api import sync_playwright, expect
     shots = Path(os.environ.get('PAINTERS_SCREENSHOTS') or tmp_path); shots.mkdir(parents=True, exist_ok=True)
     painting = sorted((models/'paintings').glob('vangogh/*.jpg'))[0]
     (tmp_path/'letter.txt').write_text('Dear Theo, the sunflowers are coming along.')
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(str(tmp_path/'profile'), executable_path=CHROMIUM, headless=True,
+        browser = p.chromium.launch_persistent_context(str(tmp_path/'profile'), executable_path=browser, headless=True,
                                                        args=CHROMIUM_FLAGS, viewport=dict(width=1000, height=800))
         try:
             page = browser.new_page()
@@ -79,7 +98,7 @@ def test_app_page_in_chromium(app_url, models, tmp_path):
             app.screenshot(path=str(shots/'app_painting.png'))
             with page.expect_file_chooser() as chooser: app.locator('.widget-upload').click()
             chooser.value.set_files(str(tmp_path/'letter.txt'))
-            expect(app).to_contain_text('letter.txt is not an image this app can read', timeout=30_000)
+            expect(app).to_contain_text('letter.txt is not an image that can be read', timeout=30_000)
             expect(classify).to_be_disabled()
             assert 'Painter:' not in app.inner_text()
             app.screenshot(path=str(shots/'app_letter.png'))

@@ -4,12 +4,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, parse_qs
 import pytest
 from PIL import Image
-from conftest import ROOT, venv_tool
+from conftest import ROOT, venv_tool, run_painters
 
-def painters(*args, env=None, timeout=600)->subprocess.CompletedProcess:
-    "Run the installed `painters` console script with `args`"
-    return subprocess.run([venv_tool('painters'), *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+painters = run_painters # the installed `painters` command, in a subprocess
 
 def one_line_error(r, *words):
     "A bad-input failure: exit code 2, one line on stderr naming the problem, no traceback"
@@ -19,15 +16,10 @@ def one_line_error(r, *words):
     for w in words: assert w in lines[0], (w, lines[0])
     return lines[0]
 
-@pytest.fixture(scope='module')
-def work(tmp_path_factory):
-    "A small generated set and a model trained on it by `painters train` (1 epoch, 64 px): made once for this file"
-    tmp = tmp_path_factory.mktemp('cli')
-    r = painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
-    assert r.returncode == 0, r.stderr
-    r = painters('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--out', tmp/'model.pkl')
-    assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
-    return tmp, r
+@pytest.fixture
+def work(trained):
+    "The suite's generated set and the model `painters train` made from it (conftest's `trained`)"
+    return trained.dir, trained.train
 
 def test_no_subcommand_prints_version_and_settings():
     r = painters()
@@ -103,30 +95,76 @@ def test_predict_one_line_per_image(work):
     r = painters('predict', tmp/'model.pkl', imgs[0], '--threshold', 0)
     assert 'unsure' not in r.stdout and r.returncode == 0
 
+def png_claiming(w:int, h:int)->bytes:
+    "A tiny PNG file whose header claims `w` x `h` pixels (a decompression bomb, harmless to make)"
+    import struct, zlib
+    chunk = lambda kind, data: struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
+            + chunk(b'IDAT', zlib.compress(b'\0')) + chunk(b'IEND', b''))
+
+def bad_images(folder:Path)->dict:
+    "One file of each kind a model can't judge, in `folder`: name -> the words its error line must hold"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder/'huge.png').write_bytes(png_claiming(20000, 20000))
+    (folder/'letter.jpg').write_text('Dear Theo, ...')
+    buf = io.BytesIO(); Image.effect_noise((96, 96), 60).convert('RGB').save(buf, format='JPEG')
+    (folder/'cut.jpg').write_bytes(buf.getvalue()[:len(buf.getvalue())//2])
+    Image.new('RGB', (3, 3), (200, 100, 50)).save(folder/'tiny.png')
+    (folder/'empty.jpg').write_bytes(b'')
+    return {'huge.png': 'megapixels', 'letter.jpg': 'not an image', 'cut.jpg': 'cut short', 'tiny.png': 'too small',
+            'empty.jpg': 'empty', 'missing.jpg': 'does not exist'}
+
 def test_predict_bad_inputs(work, tmp_path):
     tmp, _ = work
     img = next((tmp/'paintings').glob('monet/*.jpg'))
-    one_line_error(painters('predict', tmp/'model.pkl', tmp_path/'missing.jpg'), 'missing.jpg', 'does not exist')
     one_line_error(painters('predict', tmp_path/'nomodel.pkl', img), 'nomodel.pkl')
     (tmp_path/'letter.pkl').write_text('Dear Theo, ...')
-    one_line_error(painters('predict', tmp_path/'letter.pkl', img), 'letter.pkl', 'not')
-    one_line_error(painters('predict', tmp/'model.pkl', tmp/'paintings'), 'folder')
+    line = one_line_error(painters('predict', tmp_path/'letter.pkl', img), 'letter.pkl', 'not')
+    assert '`painters train' in line and 'train_painter_model' not in line, line # a command-line user is told the command
     r = painters('predict', tmp/'model.pkl', img, '--threshold', 2)
     assert r.returncode == 2 and 'expected a probability from 0 to 1' in r.stderr and 'Traceback' not in r.stderr, r.stderr
-    (tmp_path/'letter.jpg').write_text('Dear Theo, ...')
-    r = painters('predict', tmp/'model.pkl', img, tmp_path/'letter.jpg')
-    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
-    assert len(r.stdout.strip().splitlines()) == 1 and 'letter.jpg' in r.stderr  # the good image still gets its line
+
+def test_one_bad_image_never_stops_a_batch(work, tmp_path):
+    tmp, _ = work
+    good = sorted((tmp/'paintings').glob('*/*.jpg'))[:2]
+    bad = bad_images(tmp_path/'bad')
+    batch = [good[0], *(tmp_path/'bad'/name for name in bad), tmp/'paintings', good[1]]
+    r = painters('predict', tmp/'model.pkl', *batch)
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stderr)
+    assert [l.split('\t')[0] for l in r.stdout.splitlines()] == [str(good[0]), str(good[1])], r.stdout # both good ones, in order
+    errs = r.stderr.strip().splitlines()
+    for name, reason in bad.items():
+        line = next((l for l in errs if name in l), None)
+        assert line is not None and reason in line, (name, reason, errs)
+    assert any('is a folder' in l for l in errs), errs
+    assert errs[-1] == f'painters predict: {len(bad) + 1} of {len(batch)} files could not be judged', errs[-1]
+    assert 'DecompressionBombError' not in r.stderr
+    r = painters('predict', '--help')
+    assert '32 pixels a side' in ' '.join(r.stdout.split()), r.stdout
 
 def test_evaluate_prints_error_rate_and_confusion_matrix(work):
     tmp, _ = work
     r = painters('evaluate', tmp/'model.pkl', tmp/'paintings')
     assert r.returncode == 0, r.stderr
-    assert '20 images' in r.stdout and 'error rate:' in r.stdout, r.stdout
+    assert '20 images' in r.stdout and '0 left out' in r.stdout and 'error rate:' in r.stdout, r.stdout
     rows = {l.split()[0]: l.split()[1:] for l in r.stdout.splitlines() if l.split() and l.split()[0] in ('monet', 'vangogh')}
     assert sum(int(n) for v in rows.values() for n in v) == 20, r.stdout
     wrong = int(rows['monet'][1]) + int(rows['vangogh'][0])
     assert f'({wrong} of 20 wrong)' in r.stdout
+    assert 'chosen on the model' in r.stdout and 'validation images' in r.stdout, r.stdout # the threshold `train` stored
+
+def test_evaluate_leaves_out_bad_files_and_counts_them(work, tmp_path):
+    tmp, _ = work
+    import shutil
+    shutil.copytree(tmp/'paintings', tmp_path/'mixed')
+    bad = bad_images(tmp_path/'mixed'/'monet')
+    bad.pop('missing.jpg')
+    r = painters('evaluate', tmp/'model.pkl', tmp_path/'mixed')
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stderr)
+    n = 20 + len(bad)
+    assert f'{n} images in' in r.stdout and f'20 scored, {len(bad)} left out' in r.stdout and 'of 20 wrong' in r.stdout, r.stdout
+    for name, reason in bad.items():
+        assert any(name in l and reason in l for l in r.stderr.splitlines()), (name, r.stderr)
 
 def test_evaluate_bad_inputs(work, tmp_path):
     tmp, _ = work
@@ -137,8 +175,22 @@ def test_evaluate_bad_inputs(work, tmp_path):
     one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'other'), 'cezanne')
     (tmp_path/'letter.pkl').write_text('Dear Theo, ...')
     one_line_error(painters('evaluate', tmp_path/'letter.pkl', tmp/'paintings'), 'letter.pkl')
-    (tmp_path/'broken'/'monet').mkdir(parents=True); (tmp_path/'broken'/'monet'/'letter.jpg').write_text('Dear Theo, ...')
-    one_line_error(painters('evaluate', tmp/'model.pkl', tmp_path/'broken'), 'not a readable image')
+
+def test_threshold_is_the_models_own_or_the_old_default(work, tmp_path):
+    tmp, _ = work
+    from painters.inference import load_painter_model, model_threshold
+    learn = load_painter_model(tmp/'model.pkl')
+    t, why = model_threshold(learn)
+    assert 0 < t <= 1 or t == float('inf'), t
+    img = sorted((tmp/'paintings').glob('vangogh/*.jpg'))[0]
+    del learn.abstain_threshold # as a model exported before thresholds were stored
+    learn.export(tmp_path/'old.pkl')
+    r = painters('predict', tmp_path/'old.pkl', img)
+    assert r.returncode == 0 and r.stderr.strip().splitlines() == [
+        'painters predict: note: using the default 0.75: this model was exported without a chosen threshold '
+        '(train it again with `painters train` to choose one)'], r.stderr
+    r = painters('evaluate', tmp_path/'old.pkl', tmp/'paintings', '--threshold', '0.6')
+    assert r.returncode == 0 and 'threshold: 0.600 (given with --threshold)' in r.stdout and not r.stderr.strip(), (r.stdout, r.stderr)
 
 # ---- download, against a tiny MediaWiki stand-in on 127.0.0.1 (no network)
 

@@ -5,6 +5,7 @@ import numpy as np, pytest, torch
 from PIL import Image
 
 from painters import learner as L
+from painters import inference as I
 
 
 def _tiny_set(path:Path, n=12, size=72)->Path:
@@ -25,29 +26,21 @@ def _flat_set(path:Path, n=12, size=72)->Path:
 
 
 @pytest.fixture(scope='module')
-def exported(tmp_path_factory):
-    "A small model trained on the tiny set, exported to a file"
-    tmp = tmp_path_factory.mktemp('learner')
-    path = _tiny_set(tmp/'paintings', n=16, size=96)
-    from painters.data import painter_dls
-    learn = L.painter_learner(painter_dls(path, size=64, bs=8), 'efficientnet_lite0')
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(3, 1e-2) # the head only: the body stays frozen
-    model_file = tmp/'models'/'painters.pkl'
-    model_file.parent.mkdir()
-    learn.export(model_file)
-    img = sorted((path/'vangogh').glob('*.jpg'))[0]
-    return learn, model_file, img
-
+def exported(trained):
+    "The suite's model, trained and exported by `painters train` (conftest's `trained`), loaded here"
+    learn = I.load_painter_model(trained.model)
+    img = sorted((trained.paintings/'vangogh').glob('*.jpg'))[0]
+    return learn, trained.model, img
 
 def test_export_loads_in_a_fresh_process(exported):
     learn, model_file, img = exported
-    here = L.predict_painter(learn, img)
+    here = I.predict_painter(learn, img)
     code = textwrap.dedent(f"""
         import json
         from fastai.learner import load_learner   # plain fastai: nothing from the notebook's session is needed
         learn = load_learner({str(model_file)!r})
         _, _, probs = learn.predict({str(img)!r})
-        from painters.learner import load_painter_model, predict_painter
+        from painters.inference import load_painter_model, predict_painter
         print(json.dumps(dict(plain=dict(zip(map(str, learn.dls.vocab), map(float, probs))),
                               helper=predict_painter(load_painter_model({str(model_file)!r}), {str(img)!r}),
                               arch=str(learn.arch))))""")
@@ -62,22 +55,24 @@ def test_export_loads_in_a_fresh_process(exported):
     assert abs(sum(here.values()) - 1) < 1e-3
 
 
-def test_model_learned_the_tiny_set(exported):
+def test_model_learned_the_tiny_set(exported, trained):
+    import re
     learn, _, img = exported
-    assert float(learn.validate()[1]) <= 0.25
-    assert list(L.predict_painter(learn, img))[0] == 'vangogh'
+    error = float(re.search(r'error rate on the \d+ validation images: ([\d.]+)', trained.train.stdout)[1]) # as `painters train` measured it
+    assert error <= 0.25, trained.train.stdout
+    assert list(I.predict_painter(learn, img))[0] == 'vangogh'
 
 
 def test_load_errors_are_clear(tmp_path):
-    with pytest.raises(L.ModelFileError, match="No model file"): L.load_painter_model(tmp_path/'missing.pkl')
-    with pytest.raises(L.ModelFileError, match="is a folder"): L.load_painter_model(tmp_path)
+    with pytest.raises(I.ModelFileError, match="No model file"): I.load_painter_model(tmp_path/'missing.pkl')
+    with pytest.raises(I.ModelFileError, match="is a folder"): I.load_painter_model(tmp_path)
     (tmp_path/'notes.pkl').write_text("these are notes, not a model")
-    with pytest.raises(L.ModelFileError, match="is not a model exported"): L.load_painter_model(tmp_path/'notes.pkl')
+    with pytest.raises(I.ModelFileError, match="is not a model exported"): I.load_painter_model(tmp_path/'notes.pkl')
     (tmp_path/'truncated.pkl').write_bytes(b'PK\x03\x04' + b'\0'*20)
-    with pytest.raises(L.ModelFileError, match="is not a model exported"): L.load_painter_model(tmp_path/'truncated.pkl')
+    with pytest.raises(I.ModelFileError, match="is not a model exported"): I.load_painter_model(tmp_path/'truncated.pkl')
     torch.save({'not': 'a learner'}, tmp_path/'dict.pkl')
-    with pytest.raises(L.ModelFileError, match="is not a model exported"): L.load_painter_model(tmp_path/'dict.pkl')
-    assert issubclass(L.ModelFileError, ValueError)
+    with pytest.raises(I.ModelFileError, match="is not a model exported"): I.load_painter_model(tmp_path/'dict.pkl')
+    assert issubclass(I.ModelFileError, ValueError)
 
 
 def test_every_lite0_tensor_comes_from_the_file():
@@ -123,10 +118,10 @@ def test_learner_refuses_dataloaders_normalised_for_another_backbone(tmp_path):
     with pytest.raises(TypeError, match="DataLoaders"): L.painter_learner(dls.train, 'efficientnet_lite0')
 
 
-def test_train_painter_model_runs_the_recipe(tmp_path):
+def test_train_painter_model_runs_the_recipe(exported):
+    "`painters train` trained the suite's model with `train_painter_model`'s recipe (1 epoch): what the export shows of it"
     from torch import nn
-    learn = L.train_painter_model(_tiny_set(tmp_path/'p', n=8, size=64), size=64, epochs=1, bs=4,
-                                  backbone='efficientnet_lite0', quiet=True)
+    learn = exported[0]
     assert len(learn.recorder.values) == 1 and learn.arch == 'efficientnet_lite0'
     assert isinstance(learn.model[-1][-1], nn.Linear) and 0 <= learn.probe_error <= 1 # LP-FT: a linear head, started from the probe
     assert not any(isinstance(cb, L.FreezeBodyBN) for cb in learn.cbs) # used while training only: never pickled by export

@@ -86,3 +86,41 @@ def test_make_without_target_lists_targets():
     r = subprocess.run(['make', '--no-print-directory'], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0
     for target in ('setup', 'lab', 'test', 'clean'): assert f'  {target}' in r.stdout, r.stdout
+
+def test_licence_is_an_spdx_string():
+    "`project.license` as an SPDX expression: setuptools prints a deprecation box for the old `{text = ...}` table"
+    meta = tomllib.loads((ROOT/'pyproject.toml').read_text())
+    assert meta['project']['license'] == 'Apache-2.0'
+    assert any(r.startswith('setuptools>=7') and int(r.split('>=')[1].split('.')[0]) >= 77 for r in meta['build-system']['requires'])
+
+def test_lab_and_readme_speak_of_threads():
+    "An instructor on a crowded CPU hub learns to set OMP_NUM_THREADS=1; `make lab` prints the threads in use"
+    assert 'OMP_NUM_THREADS=1' in (ROOT/'README.md').read_text()
+    r = subprocess.run(['make', '-n', 'lab'], cwd=ROOT, capture_output=True, text=True)
+    assert 'torch.get_num_threads()' in r.stdout, r.stdout
+
+def _modules_after_import(module:str)->set:
+    "The module names loaded by importing `module` in a fresh Python"
+    code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+@pytest.mark.parametrize('module', ['painters.cli', 'painters.app', 'painters.inference'])
+def test_the_command_and_the_app_stay_light(module):
+    "The command and the app answer through `painters.inference`: never the data-bias lesson, scikit-learn or pandas"
+    loaded = _modules_after_import(module)
+    heavy = sorted(m for m in loaded if m.split('.')[0] in ('sklearn', 'pandas') or m == 'painters.bias')
+    assert not heavy, f"importing {module} loads {heavy[:8]}"
+
+def test_importing_paintings_reads_no_file(tmp_path):
+    "`import painters.paintings` reads no settings file: settings are read when a function needs them"
+    code = ("import builtins, io, sys; seen = []\n"
+            "real = io.open\n"
+            "def spy(f, *a, **k): seen.append(str(f)); return real(f, *a, **k)\n"
+            "builtins.open = io.open = spy\n"
+            "import painters.paintings\n"
+            "print([f for f in seen if f.endswith(('.ini', '.cfg', '.toml'))])")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == '[]', r.stdout

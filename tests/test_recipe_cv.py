@@ -9,7 +9,7 @@ def recipe_cv(*args, timeout=900):
 def test_recipe_cv_scores_every_painting_once_per_candidate(tmp_path):
     from painters.painterly import make_sample_paintings
     path = make_sample_paintings(tmp_path/'p', n_per_painter=8, size=64, seed=3)
-    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--tta', '--out', tmp_path/'results')
+    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--default-epochs', 1, '--default-size', 64, '--tta', '--out', tmp_path/'results')
     assert r.returncode == 0, r.stderr[-3000:]
     rows = [l for l in r.stdout.splitlines() if l.startswith('| ') and '/16 |' in l]
     names = [row.split('|')[1].strip() for row in rows]
