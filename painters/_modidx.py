@@ -232,6 +232,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'painters.settings.read_settings': ('settings.html#read_settings', 'painters/settings.py')},
             'painters.sgd': { 'painters.sgd.GradientDescentError': ('gradient_descent.html#gradientdescenterror', 'painters/sgd.py'),
                               'painters.sgd._as_list': ('gradient_descent.html#_as_list', 'painters/sgd.py'),
+                              'painters.sgd._check_loss': ('gradient_descent.html#_check_loss', 'painters/sgd.py'),
                               'painters.sgd._check_params': ('gradient_descent.html#_check_params', 'painters/sgd.py'),
                               'painters.sgd.apply_step': ('gradient_descent.html#apply_step', 'painters/sgd.py'),
                               'painters.sgd.descent_path': ('gradient_descent.html#descent_path', 'painters/sgd.py'),
