@@ -49,10 +49,10 @@ test: setup ## run every notebook as a test (nbdev-test), then the pytest suite
 	$(MAKE) --no-print-directory test-nbs
 	$(MAKE) --no-print-directory test-py
 
-# the app page: Voilà on 127.0.0.1 (APP_PORT), serving nbs/05_app.ipynb with the newest model in the models folder
+# the app page: Voilà on 127.0.0.1 (APP_PORT), serving nbs/06_app.ipynb with the newest model in the models folder
 APP_PORT ?= 8866
 app: setup ## the painter app as a web page (Voilà on http://127.0.0.1:8866; uses the newest model in models/)
-	$(BIN)/voila nbs/05_app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) --Voila.port_retries=0 $(VOILA_ARGS)
+	$(BIN)/voila nbs/06_app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) --Voila.port_retries=0 $(VOILA_ARGS)
 
 # the demo: offline, a few minutes on a 2-core laptop; it writes only models/demo.pkl and folders under data/
 DEMO_EPOCHS ?= 1
