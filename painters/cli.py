@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'TRAIN_HERE', 'CommandError', 'console_progress',
+__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'TRAIN_HERE', 'CommandError', 'terminal_progress',
            'cmd_info', 'cmd_download', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate', 'confusion_table',
            'painters_parser', 'main']
 
@@ -30,18 +30,37 @@ def _exists(path:str, what:str='file')->Path:
 from contextlib import contextmanager
 
 @contextmanager
-def console_progress():
-    "Within this context, fastprogress bars go to standard error (when it is a terminal), tables to standard output"
-    import fastprogress.fastprogress as fp
-    def write(*args, end='\n', file=None, flush=False, **kw):
-        text = ' '.join(map(str, args))
-        if file is None and (text.startswith('\r') or end == '\r'): # a bar being drawn or cleared
-            if sys.stderr.isatty(): print(text, end=end, file=sys.stderr, flush=True)
-        else: print(*args, end=end, file=file, flush=flush, **kw)
-    old = fp.WRITER_FN
-    fp.WRITER_FN = fp.print = write # fastprogress also calls `print` directly to draw and clear its bars
+def terminal_progress():
+    "Within this context, new Learners report with `TerminalProgress`: the results table on standard output, a bar on standard error"
+    from fastai.callback.progress import ProgressCallback
+    from fastcore.basics import defaults, noop
+
+    class TerminalProgress(ProgressCallback):
+        "fastai's progress callback for a terminal: the results table on standard output, a bar on standard error (if a terminal)"
+        @property
+        def name(self): return 'progress' # so that `learn.no_bar()` turns it off, as it does fastai's own
+        def before_fit(self):
+            self.bar, self.widths = sys.stderr.isatty(), None
+            self.old_logger = self.logger
+            if self.logger != noop: self.learn.logger = self._write_stats; self._write_stats(self.recorder.metric_names)
+        def before_epoch(self): pass
+        def _launch_pbar(self): self.stage = 'training' if self.training else 'validating'
+        def after_batch(self):
+            if self.bar: print(f"\repoch {self.epoch+1}/{self.n_epoch}: {self.stage} {self.iter+1}/{self.n_iter}", end='', file=sys.stderr, flush=True)
+        def after_train(self): self._clear()
+        def after_validate(self): self._clear()
+        def _clear(self):
+            if self.bar: print('\r' + ' '*50 + '\r', end='', file=sys.stderr, flush=True)
+        def after_fit(self): self.learn.logger = self.old_logger
+        def _write_stats(self, log):
+            cells = [f'{l:.6f}' if isinstance(l, float) else str(l) for l in log]
+            self.widths = self.widths or [max(len(c), 9) for c in cells] # the header sets the columns
+            print('  '.join(c.ljust(w) for c, w in zip(cells, self.widths)).rstrip(), flush=True)
+
+    old = defaults.callbacks
+    defaults.callbacks = [TerminalProgress if c is ProgressCallback else c for c in old]
     try: yield
-    finally: fp.WRITER_FN = old; del fp.print
+    finally: defaults.callbacks = old
 
 # %% ../nbs/96_cli.ipynb #f05a39da
 def cmd_info(args)->int:
@@ -98,10 +117,10 @@ def cmd_train(args)->int:
     from painters.learner import train_painter_model
     from painters.inference import choose_threshold, model_threshold
     kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr).items() if v is not None}
-    learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, **kw)
+    with terminal_progress(): learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, **kw)
     choose_threshold(learn) # the "unsure" threshold, chosen on the validation images and exported with the model
     out.parent.mkdir(parents=True, exist_ok=True)
-    learn.export(out.resolve())
+    with learn.no_bar(): learn.export(out.resolve()) # without the command's own progress callback
     with learn.no_bar(): v = learn.validate()
     print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f}; "
           f"the linear probe it started from: {learn.probe_error:.3f})")
@@ -143,6 +162,7 @@ def cmd_evaluate(args)->int:
     if not folder.is_dir(): raise CommandError(f"{folder} is not a folder: give a folder with one sub-folder of images per painter")
     if not any(f.suffix.lower() in _IMAGE_SUFFIXES for f in folder.rglob('*')): # before the slow part: loading fastai and the model
         raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter")
+    import fastai.callback.progress # `no_bar`
     from painters.inference import open_painting, painter_verdict, ImageFileError, UNSURE
     learn, threshold, why = _model(args)
     from fastai.data.transforms import get_image_files, parent_label
@@ -159,7 +179,7 @@ def cmd_evaluate(args)->int:
     if not good: raise CommandError(f"none of the {len(files)} images in {folder} could be read: see the lines above")
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        preds, _ = learn.get_preds(dl=learn.dls.test_dl(good))
+        with learn.no_bar(): preds, _ = learn.get_preds(dl=learn.dls.test_dl(good))
     predicted = preds.argmax(1).tolist()
     actual = [vocab.index(parent_label(f)) for f in good]
     wrong = sum(a != p for a,p in zip(actual, predicted))
@@ -266,7 +286,7 @@ def main(
     name = getattr(args.run, '__name__', 'cmd_').removeprefix('cmd_')
     prefix = 'painters' if name == 'info' else f'painters {name}'
     try:
-        with console_progress(): return args.run(args)
+        return args.run(args)
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr); return EXIT_INTERRUPTED
     except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
