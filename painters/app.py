@@ -62,7 +62,7 @@ def workshop_model(
         return learn
     where = folder or 'the models folder of settings.ini'
     print(f"No exported model in {where}. Make one with `painters train` (or `make demo`), then run this again."
-          + (" For now: a quick model, fine-tuned for one short epoch on a few generated paintings; its answers are rough." if quick else ''))
+          + (" For now: a quick model, trained for one epoch on a few small generated paintings; its answers are rough." if quick else ''))
     return quick_model() if quick else None
 
 # %% ../nbs/06_app.ipynb #bf767620
