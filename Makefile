@@ -62,7 +62,7 @@ demo: setup ## the whole job, offline: generated paintings, fine-tuning, results
 	$(BIN)/painters sample --dest data/demo-unseen --n 2 --seed 2026
 	$(BIN)/painters predict models/demo.pkl data/demo-unseen/*/*.jpg
 
-bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebooks, the test suite before/after (BENCH=quick|notebooks|pytest)
+bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebooks, the test suite before/after, 1 vs 2 processes (BENCH=quick|notebooks|pytest|dist)
 	$(BIN)/python bench/speed.py --only $(or $(BENCH),all)
 
 # does the recipe beat a linear probe on these paintings? k-fold cross-validation, one table (minutes per fold on a CPU)

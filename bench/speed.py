@@ -14,11 +14,13 @@
     repeated model loads.
 (f) the test suite: `pytest -q tests` wall time of an earlier revision (checked out in a temporary folder) against the
     working tree's, one after the other, with their pass/fail counts.
+(g) data parallel: training images/s of `painters.distributed.data_parallel` under torchrun with 2 processes (1 thread
+    each) against 1 process (2 threads, and 1 thread), on this CPU (gloo). Multi-GPU is not measured here.
 Variants of one measurement run alternately in one process; the ratio of medians is reported, with the ratio of the
 best runs beside it. Ratios hold up under moderate load from other processes; absolute figures (images/s, seconds) do
 not, which is why the load average is printed. On 2 cores with other busy processes, torch's 2 threads can be slowed
 several-fold (a thread waits for its descheduled partner in every parallel op): then only the best runs mean much.
-Usage: python bench/speed.py [--only quick|notebooks|pytest|all] [--repeats N]   (`BENCH=quick make bench` skips notebooks)
+Usage: python bench/speed.py [--only quick|notebooks|pytest|dist|all] [--repeats N]   (`BENCH=quick make bench` skips notebooks)
 """
 import argparse, copy, os, platform, statistics, subprocess, sys, tempfile, time, warnings
 from datetime import datetime, timezone
@@ -353,6 +355,27 @@ def bench_notebooks(n_workers:str, separate:bool=False, path:str|None=None):
         row('c', f"  {nb.name} alone in a fresh process: wall s (A), peak memory GB (B)", fmt(secs), fmt(peak/1e9, 2), '', 'passed' if rc == 0 else 'FAILED')
     row('c', 'biggest peak memory of a notebook alone, GB', fmt(worst[0]/1e9, 2), '', '', f"{worst[1]}; target < 3 GB")
 
+# ---------------------------------------------------------------- (g) data parallel
+def bench_dist(folder:Path, n_per_painter:int, size:int, bs:int, repeats:int, epochs:int=1):
+    "Training images/s with 1 and 2 processes under torchrun, on the CPU: `bench/dist_epoch.py`, variants alternated"
+    import json
+    path = sample_set(folder/'generated', n_per_painter, size=size)
+    def launch(processes, threads):
+        cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(processes),
+               str(ROOT/'bench'/'dist_epoch.py'), str(path), str(size), str(bs), str(epochs)]
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': str(threads)})
+        if r.returncode: raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr[-2000:]}")
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    variants = {'2 processes x 1 thread': lambda: launch(2, 1), '1 process x 2 threads': lambda: launch(1, 2),
+                '1 process x 1 thread': lambda: launch(1, 1)}
+    res = alternate(variants, repeats)
+    ips = {k: [r['images'] / r['seconds'] for _, r in v] for k, v in res.items()}
+    some = res['2 processes x 1 thread'][0][1]
+    row('g', f"data parallel: training images/s of {epochs} epoch(s) (+ validation) of efficientnet_lite0, {size}px, bs {bs} a process, "
+        f"{some['images'] // epochs} training images an epoch; torchrun, gloo, this CPU", '', '', '', 'multi-GPU: not measured (no GPU here)')
+    compare(ips, 'g', "2 processes x 1 thread (A) vs 1 process x 2 threads (B)", '2 processes x 1 thread', '1 process x 2 threads')
+    compare(ips, 'g', "2 processes x 1 thread (A) vs 1 process x 1 thread (B)", '2 processes x 1 thread', '1 process x 1 thread')
+
 # ---------------------------------------------------------------- table
 def machine()->str:
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else platform.processor()
@@ -399,8 +422,8 @@ def bench_pytest(baseline:str):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks', 'pytest'],
-                    help="quick: (a), (b), (d), (e); notebooks: (c); pytest: (f); all: every section")
+    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks', 'pytest', 'dist'],
+                    help="quick: (a), (b), (d), (e); notebooks: (c); pytest: (f); dist: (g); all: every section")
     ap.add_argument('--pytest-baseline', default=PYTEST_BASELINE, help="the git revision whose test suite (f) compares with today's")
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--images-per-painter', type=int, default=75)
@@ -424,6 +447,8 @@ def main():
             bench_loads(path, args.size, args.bs, backbone)
             bench_data(tmp/'data', args.images_per_painter, args.repeats, args.size, args.bs)
     if args.only in ('all', 'notebooks'): bench_notebooks(args.nb_workers, args.separate, args.notebooks)
+    if args.only in ('all', 'dist'):
+        with tempfile.TemporaryDirectory() as tmp: bench_dist(Path(tmp), 80, args.size, args.bs, args.repeats) # 128 training images: 4 batches of 16 a process
     if args.only in ('all', 'pytest'): bench_pytest(args.pytest_baseline)
     load1 = os.getloadavg()
     head = (f"painters bench, {started:%Y-%m-%d %H:%M} UTC, {(datetime.now(timezone.utc) - started).total_seconds():.0f} s; {machine()}\n"

@@ -112,12 +112,17 @@ def cmd_train(args)->int:
     if out.is_dir(): raise CommandError(f"--out {out} is a folder: give a file name such as {out/'painters.pkl'}")
     if out.exists() and not args.force: raise CommandError(f"{out} exists: pass --force to replace it, or choose another --out")
     from painters.paintings import get_paintings
-    path = get_paintings(args.data)
     import fastai.callback.schedule, fastai.callback.progress # `fine_tune`, the progress bar and the results table
     from painters.learner import train_painter_model
     from painters.inference import choose_threshold, model_threshold
-    kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr).items() if v is not None}
-    with terminal_progress(): learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, **kw)
+    from painters.distributed import data_parallel, data_parallel_table
+    kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
+    with data_parallel() as launch: # started by torchrun, accelerate launch or srun: this process is one of several (97_distributed)
+        path = launch.first(get_paintings, args.data) # a download, if any, happens once
+        with terminal_progress():
+            learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, quiet=not launch.main, **kw)
+    if not launch.main: return EXIT_OK # one results table, one export: the first process's
+    if launch.world > 1: print(data_parallel_table(learn))
     choose_threshold(learn) # the "unsure" threshold, chosen on the validation images and exported with the model
     out.parent.mkdir(parents=True, exist_ok=True)
     with learn.no_bar(): learn.export(out.resolve()) # without the command's own progress callback
@@ -259,6 +264,7 @@ def painters_parser()->argparse.ArgumentParser:
     t.add_argument('--epochs', type=_positive, metavar='N', help="epochs of fine-tuning, after the linear probe is fitted (default: the workshop's recipe)")
     t.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
     t.add_argument('--size', type=_positive, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
+    t.add_argument('--bs', type=_positive, metavar='N', help="batch size; under a launcher, of each process (default: 16)")
     t.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")
     t.add_argument('--force', action='store_true', help="replace --out if it exists")
     for name, run, help, second in [('predict', cmd_predict, "Predict the painter of each image", 'images'),

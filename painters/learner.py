@@ -291,7 +291,7 @@ class FreezeBodyBN(Callback):
     "Keep the body's batch-norm statistics as ImageNet left them while its weights train"
     order = TrainEvalCallback.order + 1 # after TrainEvalCallback has put the whole model in training mode
     def before_train(self):
-        for m in self.learn.model[0].modules():
+        for m in getattr(self.learn.model, 'module', self.learn.model)[0].modules(): # `module`: the model inside DistributedDataParallel
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
 def head_from_probe(
