@@ -66,8 +66,8 @@ def train_probe(
     data:LabelledImages, # the training images
     C:float=0.1, # inverse strength of the regularisation: smaller is simpler
 )->LinearProbe: # the trained classifier; `predict_proba`, `predict` and `error` take images
-    "Fit a `LinearProbe` with a fixed `C` on the frozen features of `data`"
-    return LinearProbe(features, Cs=(C,), vocab=data.vocab).fit(data.images, data.labels)
+    "Fit a `LinearProbe` with a fixed `C` on the raw frozen features of `data`"
+    return LinearProbe(features, Cs=(C,), vocab=data.vocab, scale=False).fit(data.images, data.labels)
 
 # %% ../nbs/05_data_bias.ipynb #47364ebf
 def out_of_domain_images(

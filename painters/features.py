@@ -90,8 +90,9 @@ class LinearProbe:
         Cs:tuple=CS, # inverse regularisation strengths to choose from; a single one is used as it is
         folds:int=5, # cross-validation folds (fewer when a class has fewer training examples)
         vocab:tuple|None=None, # the class names, by index
+        scale:bool=True, # standardise each feature first; `False`: the logistic regression sees the raw features
     ):
-        self.features, self.Cs, self.folds, self.vocab = features, tuple(Cs), folds, vocab
+        self.features, self.Cs, self.folds, self.vocab, self.scale = features, tuple(Cs), folds, vocab, scale
         self.model = self.C = self.valid_error = None
     def __repr__(self):
         if self.model is None: return "linear probe: not fitted"
@@ -116,7 +117,7 @@ def fit(self:LinearProbe,
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     X, y = self._X(x), np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError(f"A probe needs examples of at least two classes; these {len(y)} are all of one.")
-    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    pipe = make_pipeline(*([StandardScaler()] if self.scale else []), LogisticRegression(max_iter=5000))
     if len(self.Cs) == 1: self.C, self.model = self.Cs[0], pipe.set_params(logisticregression__C=self.Cs[0]).fit(X, y)
     else:
         folds = max(2, min(self.folds, np.bincount(y).min()))

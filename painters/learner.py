@@ -67,13 +67,13 @@ def head_from_probe(
     if len(lins) != 1 or any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in head.modules()):
         raise ValueError("head_from_probe needs a head with one linear layer and no batch norm: "
                          "make the learner with painter_learner(dls, backbone, **LINEAR_HEAD).")
-    scaler, logreg = probe.model[0], probe.model[-1]
-    lin = lins[0]
-    if lin.in_features != len(scaler.mean_) or list(logreg.classes_) != list(range(lin.out_features)):
-        raise ValueError(f"This probe ({len(scaler.mean_)} features, classes {list(logreg.classes_)}) was not fitted on this learner's "
+    logreg, lin = probe.model[-1], lins[0]
+    mean, scale = (probe.model[0].mean_, probe.model[0].scale_) if probe.scale else (0., 1.) # a probe on standardised features, or raw ones
+    if lin.in_features != logreg.n_features_in_ or list(logreg.classes_) != list(range(lin.out_features)):
+        raise ValueError(f"This probe ({logreg.n_features_in_} features, classes {list(logreg.classes_)}) was not fitted on this learner's "
                          f"body and painters ({lin.in_features} features, {lin.out_features} painters): fit it with linear_probe(learn, learn.dls).")
-    w = logreg.coef_ / scaler.scale_ # the scaler folded into the weights: w.(x - mean)/scale + b = (w/scale).x + b'
-    b = logreg.intercept_ - (w * scaler.mean_).sum(1)
+    w = logreg.coef_ / scale # the scaler folded into the weights: w.(x - mean)/scale + b = (w/scale).x + b'
+    b = logreg.intercept_ - (w * mean).sum(1)
     if len(w) == 1: w, b = np.concatenate([-w/2, w/2]), np.concatenate([-b/2, b/2]) # two painters: scikit-learn keeps one score, softmax needs two
     with torch.no_grad():
         lin.weight.copy_(torch.as_tensor(w, dtype=lin.weight.dtype)); lin.bias.copy_(torch.as_tensor(b, dtype=lin.bias.dtype))

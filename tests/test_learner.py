@@ -7,7 +7,7 @@ from PIL import Image
 from painters import learner as L
 from painters import inference as I
 from painters.backbones import BackboneError
-from painters.features import FrozenFeatures, LinearProbe
+from painters.features import FrozenFeatures, LinearProbe, linear_probe
 
 
 def _tiny_set(path:Path, n=12, size=72)->Path:
@@ -103,3 +103,13 @@ def test_head_from_probe_refuses_a_probe_of_other_features(tmp_path):
     other = LinearProbe(folds=2).fit(X[:, :100], y) # fitted on 100 of the 1280 features
     with pytest.raises(ValueError, match="linear_probe"): L.head_from_probe(learn, other)
     with pytest.raises(ValueError, match="LINEAR_HEAD"): L.head_from_probe(L.painter_learner(dls, 'efficientnet_lite0'), other)
+
+
+def test_head_from_an_unscaled_probe_predicts_as_the_probe(tmp_path):
+    "A probe on the raw features (`scale=False`, as the data-bias lesson fits them) goes into the head as well as a standardised one"
+    from painters.data import painter_dls
+    dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
+    learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
+    probe = linear_probe(learn, dls, Cs=(0.1,), scale=False)
+    L.head_from_probe(learn, probe)
+    with learn.no_bar(): assert float(learn.validate()[1]) == pytest.approx(probe.valid_error, abs=1e-6)
