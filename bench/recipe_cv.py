@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 import numpy as np
 from fastai.vision.all import FuncSplitter, parent_label, set_seed
 from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
-from painters.learner import (RECIPE, LINEAR_HEAD, painter_learner, pretrained_backbone, linear_probe, fine_tune_recipe,
-                              head_from_probe)
+from painters.backbones import pretrained_backbone
+from painters.features import linear_probe
+from painters.learner import RECIPE, LINEAR_HEAD, painter_learner, fine_tune_recipe, head_from_probe
 
 def fold_dls(files:list, valid:set, path:Path, size:int, aug:bool, bs:int=16):
     "The workshop's DataLoaders on `path`, validating on the files in `valid`"
@@ -55,7 +56,7 @@ def run_fold(files, valid, path, bb, only, size, epochs, seed, tta=False, defaul
         n = len(dls.valid_ds)
         if 'probe' in only:
             probe = linear_probe(bb, dls)
-            out['probe'] = (probe.error * n, None, None)
+            out['probe'] = (probe.valid_error * n, None, None)
         if 'recipe' in only:
             learn = painter_learner(dls, bb, **LINEAR_HEAD)
             err, cpu, wall = timed_fit(learn, lambda l: fine_tune_recipe(l, epochs, RECIPE['lr']), epochs)

@@ -270,7 +270,7 @@ def bench_data(folder:Path, n_per_painter:int, repeats:int, size:int, bs:int):
 # ---------------------------------------------------------------- (e) model loads
 def bench_loads(path:Path, size:int, bs:int, backbone):
     code = ("import time; t=time.perf_counter(); from fastai.vision.all import *; import painters.learner as L; t1=time.perf_counter(); "
-            "bb=L.pretrained_backbone('auto', verbose=False); "
+            "from painters.backbones import pretrained_backbone; bb=pretrained_backbone('auto', verbose=False); "
             f"from painters.data import painter_dls; dls=painter_dls({str(path)!r}, size={size}, bs={bs}); t2=time.perf_counter(); "
             "l=L.painter_learner(dls, bb); t3=time.perf_counter(); l=L.painter_learner(dls, bb); t4=time.perf_counter(); "
             "print(t1-t, t3-t2, t4-t3)")
@@ -436,7 +436,7 @@ def main():
     started, load0 = datetime.now(timezone.utc), os.getloadavg()
     say(f"painters bench ({args.only}) on {machine()}; load average {load0[0]:.2f}")
     if args.only in ('all', 'quick'):
-        from painters.learner import pretrained_backbone
+        from painters.backbones import pretrained_backbone
         backbone = pretrained_backbone('auto', offline='yes', verbose=False)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)

@@ -4,25 +4,22 @@
 
 # %% ../nbs/05_data_bias.ipynb #9e1ecc68
 from __future__ import annotations
-import io, csv, json, hashlib
+import io, csv, json
 from dataclasses import dataclass
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from PIL import Image, ImageOps, ImageFilter, ImageDraw
-from fastai.torch_core import default_device
 from fastai.data.transforms import RandomSplitter, parent_label
-from fastai.vision.learner import create_body, model_meta
-from sklearn.linear_model import LogisticRegression
 from .data import get_painting_files
+from .features import FrozenFeatures, LinearProbe
 
 # %% auto #0
-__all__ = ['SHIFTS', 'AUGMENTATIONS', 'LabelledImages', 'square_image', 'painting_split', 'FrozenFeatures', 'PainterProbe',
-           'train_probe', 'out_of_domain_images', 'confidence_table', 'coverage_error_curve', 'plot_coverage_error',
-           'grayscale', 'colour_cast', 'heavy_jpeg', 'photo_on_wall', 'shift_errors', 'flip_and_lighting',
-           'random_colour_cast', 'random_jpeg', 'random_photo', 'augmentation_recovery', 'share_recovered',
-           'swapped_motif_paintings', 'shortcut_errors', 'shortcut_drop', 'thumbnail', 'mixed_upload', 'feedback_loop',
-           'dataset_card']
+__all__ = ['SHIFTS', 'AUGMENTATIONS', 'LabelledImages', 'square_image', 'painting_split', 'train_probe', 'out_of_domain_images',
+           'confidence_table', 'coverage_error_curve', 'plot_coverage_error', 'grayscale', 'colour_cast', 'heavy_jpeg',
+           'photo_on_wall', 'shift_errors', 'flip_and_lighting', 'random_colour_cast', 'random_jpeg', 'random_photo',
+           'augmentation_recovery', 'share_recovered', 'swapped_motif_paintings', 'shortcut_errors', 'shortcut_drop',
+           'thumbnail', 'mixed_upload', 'feedback_loop', 'dataset_card']
 
 # %% ../nbs/05_data_bias.ipynb #c30c8807
 @dataclass
@@ -63,58 +60,14 @@ def painting_split(
     train_idx, valid_idx = RandomSplitter(valid_pct=valid_pct, seed=seed)(files)
     return load(train_idx), load(valid_idx)
 
-# %% ../nbs/05_data_bias.ipynb #5eda39a3
-class FrozenFeatures:
-    "A pretrained backbone's body, frozen: images in, average-pooled features out, each image computed once"
-    def __init__(self,
-        backbone, # a `Backbone` from `painters.learner.pretrained_backbone` (its `name`, `arch` and `stats`)
-        bs:int=64, # images per forward pass
-    ):
-        weights = {'weights': 'DEFAULT'} if backbone.name == 'resnet18' else {'pretrained': True}
-        self.name, self.bs, self.cache = backbone.name, bs, {}
-        self.device = default_device()
-        self.body = create_body(backbone.arch(**weights), cut=model_meta[backbone.arch]['cut']).eval().to(self.device)
-        self.mean, self.std = (torch.tensor(s, dtype=torch.float32).view(1, 3, 1, 1).to(self.device) for s in backbone.stats)
-
-    def _key(self, im): return hashlib.sha1(im.tobytes()).hexdigest() + f"{im.size}{im.mode}"
-
-    def __call__(self, images:list)->np.ndarray: # one row of features per image
-        "The features of `images` (PIL images, all the same size), computing only those not seen before"
-        keys = [self._key(im) for im in images]
-        todo = {k: im for k, im in zip(keys, images) if k not in self.cache}
-        ks, ims = list(todo), list(todo.values())
-        with torch.no_grad():
-            for i in range(0, len(ims), self.bs):
-                x = torch.from_numpy(np.stack([np.asarray(im.convert('RGB'), dtype=np.float32) for im in ims[i:i+self.bs]]))
-                x = (x.permute(0, 3, 1, 2).to(self.device) / 255 - self.mean) / self.std
-                for k, f in zip(ks[i:i+self.bs], self.body(x).mean((2, 3)).float().cpu().numpy()): self.cache[k] = f
-        return np.stack([self.cache[k] for k in keys])
-
 # %% ../nbs/05_data_bias.ipynb #640e37af
-@dataclass
-class PainterProbe:
-    "A painter classifier: logistic regression on a frozen backbone's features"
-    features:FrozenFeatures # the frozen backbone
-    model:LogisticRegression # the fitted linear head
-    vocab:tuple # the painters' names
-    def probs(self, images:list)->np.ndarray: # (n_images, n_painters): the probability of each painter
-        "The probability of each painter, for each of `images` (PIL images)"
-        return self.model.predict_proba(self.features(images))
-    def predict(self, images:list)->np.ndarray: # the index in `vocab` of each image's likeliest painter
-        "The likeliest painter of each of `images`"
-        return self.probs(images).argmax(1)
-    def error(self, data:LabelledImages)->float: # the share of `data` it gets wrong
-        "The error rate on `data`, like fastai's `error_rate`"
-        return float((self.predict(data.images) != data.labels).mean())
-
 def train_probe(
     features:FrozenFeatures, # the frozen backbone
     data:LabelledImages, # the training images
     C:float=0.1, # inverse strength of the regularisation: smaller is simpler
-)->PainterProbe: # the trained classifier
-    "Fit a logistic regression on the frozen features of `data`"
-    model = LogisticRegression(C=C, max_iter=5000).fit(features(data.images), data.labels)
-    return PainterProbe(features, model, data.vocab)
+)->LinearProbe: # the trained classifier; `predict_proba`, `predict` and `error` take images
+    "Fit a `LinearProbe` with a fixed `C` on the raw frozen features of `data`"
+    return LinearProbe(features, Cs=(C,), vocab=data.vocab, scale=False).fit(data.images, data.labels)
 
 # %% ../nbs/05_data_bias.ipynb #47364ebf
 def out_of_domain_images(
@@ -134,11 +87,11 @@ def out_of_domain_images(
 
 # %% ../nbs/05_data_bias.ipynb #86e19492
 def confidence_table(
-    probe:PainterProbe, # the classifier
+    probe:LinearProbe, # the classifier
     images:dict, # name -> image
 )->pd.DataFrame: # one row per image: the painter it names and its probability
     "The painter `probe` names for each image, and how sure it is"
-    p = probe.probs(list(images.values()))
+    p = probe.predict_proba(list(images.values()))
     return pd.DataFrame({'painter': [probe.vocab[i] for i in p.argmax(1)], 'confidence': p.max(1).round(3)}, index=list(images))
 
 # %% ../nbs/05_data_bias.ipynb #50fef337
@@ -217,13 +170,14 @@ SHIFTS = dict(grayscale=grayscale, colour_cast=colour_cast, heavy_jpeg=heavy_jpe
 
 # %% ../nbs/05_data_bias.ipynb #8368224e
 def shift_errors(
-    probe:PainterProbe, # the classifier
+    probe:LinearProbe, # the classifier
     valid:LabelledImages, # the clean validation images
     shifts:dict=SHIFTS, # name -> shift function `f(img, seed)`
     seed:int=1000, # seed of the first image's shift
 )->pd.Series: # error rate on clean images ('clean') and under each shift
     "The error rate of `probe` on `valid` as it is, and under each of `shifts`"
-    return pd.Series({'clean': probe.error(valid), **{k: probe.error(valid.map(f, seed)) for k, f in shifts.items()}})
+    error = lambda data: probe.error(data.images, data.labels)
+    return pd.Series({'clean': error(valid), **{k: error(valid.map(f, seed)) for k, f in shifts.items()}})
 
 # %% ../nbs/05_data_bias.ipynb #33bb07b0
 def flip_and_lighting(img:Image.Image, seed:int=0)->Image.Image: # a randomly flipped, turned, zoomed, lit `img`
@@ -310,7 +264,7 @@ def shortcut_errors(
     "Train a probe on each training set and measure its error on every test set"
     if look is not None: train_sets, test_sets = ({k: v.map(look) for k, v in d.items()} for d in (train_sets, test_sets))
     probes = {k: train_probe(features, v, C) for k, v in train_sets.items()}
-    return pd.DataFrame({f"tested on {t}": {f"trained on {n}": p.error(v) for n, p in probes.items()} for t, v in test_sets.items()})
+    return pd.DataFrame({f"tested on {t}": {f"trained on {n}": p.error(v.images, v.labels) for n, p in probes.items()} for t, v in test_sets.items()})
 
 def shortcut_drop(
     errors:pd.DataFrame, # from `shortcut_errors`: trained on 'painter motifs' and 'shared motifs', tested on those and 'swapped motifs'
@@ -351,10 +305,10 @@ def feedback_loop(
         probe = train_probe(features, data, C)
         rows.append({'round': rnd, 'training images': len(data), f'share {data.vocab[0]}': (data.labels == 0).mean(),
                      f'true share {data.vocab[0]}': (true == 0).mean(), 'wrong labels': (data.labels != true).mean(),
-                     'test error': probe.error(test), 'sent to human': to_human})
+                     'test error': probe.error(test.images, test.labels), 'sent to human': to_human})
         if rnd == rounds: break
         batch = uploads[rnd*per_round:(rnd+1)*per_round]
-        p = probe.probs(batch.images)
+        p = probe.predict_proba(batch.images)
         sure = p.max(1) >= threshold
         keep = sure | human
         labels = np.where(sure, p.argmax(1), batch.labels) # the model's label if sure, else the human's

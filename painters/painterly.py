@@ -13,8 +13,7 @@ from PIL import Image, ImageDraw, ImageFilter
 # %% auto #0
 __all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'MANIFEST', 'PainterlyError', 'Scene',
            'random_scene', 'scene_reference', 'Style', 'blend_styles', 'keep_exposure', 'scene_from_number',
-           'paint_scene', 'sample_scenes', 'painting_name', 'make_sample_paintings', 'colour_statistics',
-           'colour_baseline_error']
+           'paint_scene', 'sample_scenes', 'painting_name', 'make_sample_paintings', 'colour_statistics']
 
 # %% ../nbs/92_painterly.ipynb #2c969739
 class PainterlyError(ValueError):
@@ -531,23 +530,3 @@ def colour_statistics(
         a = np.asarray(Image.open(f).convert('RGB'), float) / 255
         rows.append(np.concatenate([a.mean((0, 1)), a.std((0, 1))]))
     return np.array(rows).reshape(-1, 6)
-
-# %% ../nbs/92_painterly.ipynb #2831425f
-def colour_baseline_error(
-    path:Path|str, # folder with one sub-folder of images per painter
-    valid_pct:float=0.2, # fraction of images held out, as in `RandomSplitter`
-    seed:int=42, # seed of the split, as in `RandomSplitter`
-)->float: # fraction of held-out images a logistic regression on `colour_statistics` gets wrong
-    "Error rate of a classifier that sees only each image's colour statistics"
-    from fastai.data.transforms import get_image_files, RandomSplitter, parent_label
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    files = get_image_files(path).sorted() # sorted: the split must not depend on the order the disk lists files in
-    if len(files) < 10: raise PainterlyError(f"{path} holds {len(files)} images; the colour baseline needs at least 10")
-    labels = np.array(files.map(parent_label))
-    if len(set(labels)) < 2: raise PainterlyError(f"{path} holds images of one painter only; the colour baseline needs two or more")
-    train, valid = RandomSplitter(valid_pct=valid_pct, seed=seed)(files)
-    X = colour_statistics(files)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X[train], labels[train])
-    return float(1 - model.score(X[valid], labels[valid]))

@@ -1,4 +1,4 @@
-"Export + load_learner in a fresh process, clear load errors, and the backbone's weights checks (painters.learner)"
+"Export + load_learner in a fresh process, clear load errors, the learner's checks and LP-FT (painters.learner)"
 import json, pickle, subprocess, sys, textwrap
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -6,6 +6,8 @@ from PIL import Image
 
 from painters import learner as L
 from painters import inference as I
+from painters.backbones import BackboneError
+from painters.features import FrozenFeatures, LinearProbe, linear_probe
 
 
 def _tiny_set(path:Path, n=12, size=72)->Path:
@@ -75,46 +77,12 @@ def test_load_errors_are_clear(tmp_path):
     assert issubclass(I.ModelFileError, ValueError)
 
 
-def test_every_lite0_tensor_comes_from_the_file():
-    raw = torch.load(L.lite0_weights_file(), map_location='cpu', weights_only=True)
-    model = L.efficientnet_lite0(pretrained=True)
-    sd = model.state_dict()
-    depths = [len(s) for s in model.blocks]
-    assert len(raw) == len(sd) == len(L.lite0_state_dict())
-    for k, v in raw.items(): assert torch.equal(sd[L.lite0_key(k, depths)], v), k
-    assert not torch.equal(L.efficientnet_lite0(pretrained=False).conv_stem.weight, raw['_conv_stem.weight'])
-
-
-def test_a_partial_load_is_an_error(monkeypatch, tmp_path):
-    raw = torch.load(L.lite0_weights_file(), map_location='cpu', weights_only=True)
-    raw.pop('_blocks.3._bn0.weight')
-    torch.save(raw, tmp_path/'partial.pth')
-    monkeypatch.setattr(L, 'lite0_weights_file', lambda: tmp_path/'partial.pth')
-    L.lite0_state_dict.cache_clear()
-    try:
-        with pytest.raises(L.BackboneError, match="1 tensors missing"): L.lite0_state_dict()
-    finally: L.lite0_state_dict.cache_clear()
-
-
-def test_backbone_choice(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path/'hub'))
-    bb = L.pretrained_backbone('auto', offline='yes')
-    assert bb.name == 'efficientnet_lite0' and 'offline = yes' in bb.why
-    assert capsys.readouterr().out.startswith('Backbone: efficientnet_lite0, because')
-    with pytest.raises(L.BackboneError, match="efficientnet_lite0"): L.pretrained_backbone('resnet18', offline='yes', verbose=False)
-    with pytest.raises(L.BackboneError, match="Unknown backbone"): L.pretrained_backbone('vgg', verbose=False)
-    (tmp_path/'hub'/'checkpoints').mkdir(parents=True)
-    (tmp_path/'hub'/'checkpoints'/'resnet18-f37072fd.pth').write_bytes(b'')
-    bb = L.pretrained_backbone('auto', offline='yes', verbose=False)
-    assert bb.name == 'resnet18' and 'torch cache' in bb.why and bb.stats[0][0] == pytest.approx(0.485)
-
-
 def test_learner_refuses_dataloaders_normalised_for_another_backbone(tmp_path):
     from fastai.data.transforms import Normalize
     from painters.data import painter_dls
     dls = painter_dls(_flat_set(tmp_path/'p', n=6, size=64), size=64, bs=4,
                       batch_tfms=[Normalize.from_stats([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    with pytest.raises(L.BackboneError, match="already normalised"): L.painter_learner(dls, 'efficientnet_lite0')
+    with pytest.raises(BackboneError, match="already normalised"): L.painter_learner(dls, 'efficientnet_lite0')
     with pytest.raises(TypeError, match="DataLoaders"): L.painter_learner(dls.train, 'efficientnet_lite0')
 
 
@@ -131,7 +99,17 @@ def test_head_from_probe_refuses_a_probe_of_other_features(tmp_path):
     from painters.data import painter_dls
     dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
     learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
-    X, y = L.backbone_features(learn, dls.test_dl(dls.train.items, with_labels=True))
-    other = L.fit_linear_probe((X[:, :100], y), (X[:, :100], y), folds=2) # fitted on 100 of the 1280 features
+    X, y = FrozenFeatures(learn).of_dl(dls.test_dl(dls.train.items, with_labels=True))
+    other = LinearProbe(folds=2).fit(X[:, :100], y) # fitted on 100 of the 1280 features
     with pytest.raises(ValueError, match="linear_probe"): L.head_from_probe(learn, other)
     with pytest.raises(ValueError, match="LINEAR_HEAD"): L.head_from_probe(L.painter_learner(dls, 'efficientnet_lite0'), other)
+
+
+def test_head_from_an_unscaled_probe_predicts_as_the_probe(tmp_path):
+    "A probe on the raw features (`scale=False`, as the data-bias lesson fits them) goes into the head as well as a standardised one"
+    from painters.data import painter_dls
+    dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
+    learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
+    probe = linear_probe(learn, dls, Cs=(0.1,), scale=False)
+    L.head_from_probe(learn, probe)
+    with learn.no_bar(): assert float(learn.validate()[1]) == pytest.approx(probe.valid_error, abs=1e-6)

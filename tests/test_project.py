@@ -113,6 +113,16 @@ def test_the_command_and_the_app_stay_light(module):
     heavy = sorted(m for m in loaded if m.split('.')[0] in ('sklearn', 'pandas', 'accelerate') or m in ('painters.bias', 'painters.distributed'))
     assert not heavy, f"importing {module} loads {heavy[:8]}"
 
+@pytest.mark.parametrize('module,below', [
+    ('painters.backbones', ('painters.features', 'painters.learner', 'painters.bias', 'painters.inference')),
+    ('painters.features', ('painters.learner', 'painters.bias', 'painters.inference')),
+    ('painters.painterly', ('painters.backbones', 'painters.features', 'painters.learner', 'painters.bias')),
+])
+def test_layers_import_only_the_layers_below(module, below):
+    "settings -> paintings/painterly -> data -> backbones -> features -> learner -> inference -> app, cli: never upwards"
+    loaded = _modules_after_import(module)
+    assert not loaded & set(below), f"importing {module} loads {sorted(loaded & set(below))}"
+
 def test_importing_paintings_reads_no_file(tmp_path):
     "`import painters.paintings` reads no settings file: settings are read when a function needs them"
     code = ("import builtins, io, sys; seen = []\n"
