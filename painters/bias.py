@@ -15,11 +15,12 @@ from .data import get_painting_files
 from .features import FrozenFeatures, LinearProbe
 
 # %% auto #0
-__all__ = ['SHIFTS', 'AUGMENTATIONS', 'LabelledImages', 'square_image', 'painting_split', 'train_probe', 'out_of_domain_images',
-           'confidence_table', 'coverage_error_curve', 'plot_coverage_error', 'grayscale', 'colour_cast', 'heavy_jpeg',
-           'photo_on_wall', 'shift_errors', 'flip_and_lighting', 'random_colour_cast', 'random_jpeg', 'random_photo',
-           'augmentation_recovery', 'share_recovered', 'swapped_motif_paintings', 'shortcut_errors', 'shortcut_drop',
-           'thumbnail', 'mixed_upload', 'feedback_loop', 'dataset_card']
+__all__ = ['SHIFTS', 'AUGMENTATIONS', 'STAGES', 'LabelledImages', 'square_image', 'painting_split', 'train_probe',
+           'out_of_domain_images', 'confidence_table', 'coverage_error_curve', 'plot_coverage_error', 'grayscale',
+           'colour_cast', 'heavy_jpeg', 'photo_on_wall', 'shift_errors', 'flip_and_lighting', 'random_colour_cast',
+           'random_jpeg', 'random_photo', 'augmentation_recovery', 'share_recovered', 'swapped_motif_paintings',
+           'shortcut_errors', 'shortcut_drop', 'thumbnail', 'mixed_upload', 'feedback_loop', 'drifting_uploads',
+           'staged_deployment', 'dataset_card']
 
 # %% ../nbs/05_data_bias.ipynb #c30c8807
 @dataclass
@@ -314,6 +315,58 @@ def feedback_loop(
         labels = np.where(sure, p.argmax(1), batch.labels) # the model's label if sure, else the human's
         data = data + LabelledImages([im for im, k in zip(batch.images, keep) if k], labels[keep], data.vocab)
         true, to_human = np.concatenate([true, batch.labels[keep]]), to_human + int((~sure).sum() if human else 0)
+    return pd.DataFrame(rows).set_index('round')
+
+# %% ../nbs/05_data_bias.ipynb #b86256dc
+def drifting_uploads(
+    images:LabelledImages, # the paintings people will upload, in arrival order
+    rounds:int=8, # rounds of deployment
+    per_round:int=24, # uploads per round
+    shift=random_photo, # how an upload looks once conditions have changed, `f(img, seed)`
+    seed:int=0, # seed of which uploads are shifted, and how
+)->list: # one `LabelledImages` per round; in round `r` a share `r/(rounds-1)` of the uploads, on average, is shifted
+    "A stream of uploads whose conditions change over time: each round a larger share of them is shifted"
+    if rounds < 2 or rounds * per_round > len(images):
+        raise ValueError(f"{rounds} rounds of {per_round} uploads need {rounds*per_round} images (and 2 rounds or more), "
+                         f"but there are {len(images)}: give more images or fewer rounds.")
+    r, out = np.random.default_rng(seed), []
+    for rnd in range(rounds):
+        batch = images[rnd*per_round:(rnd+1)*per_round]
+        shifted = r.random(len(batch)) < rnd / (rounds - 1)
+        out.append(LabelledImages([shift(im, int(r.integers(2**31))) if s else im.convert('RGB') for im, s in zip(batch.images, shifted)],
+                                  batch.labels, batch.vocab))
+    return out
+
+# %% ../nbs/05_data_bias.ipynb #ed4be25c
+STAGES = ('manual', 'limited scope', 'gradual expansion') # fastbook's staged deployment, chapter 2
+
+def staged_deployment(
+    features:FrozenFeatures, # the frozen backbone
+    train:LabelledImages, # the first model's training images
+    rounds:list, # the uploads of each round, e.g. from `drifting_uploads`
+    oversight:bool=True, # `False`: deploy once and never look again
+    audit:float=0.25, # limited scope: the share of the model's answers a person checks
+    audit_later:float=0.1, # gradual expansion, after two good rounds of limited scope: the share still checked
+    limit:float=0.15, # the circuit breaker: an audited error above this sends the work back to people
+    C:float=0.1, # the probe's regularisation (see `train_probe`)
+    seed:int=0, # seed of which answers are checked
+)->pd.DataFrame: # one row per round: stage, share checked, audited error, true error, breaker, images labelled by people so far
+    "Deploy a probe over rounds of uploads, either with staged deployment and a circuit breaker, or unattended"
+    r, data, probe = np.random.default_rng(seed), train, train_probe(features, train, C)
+    stage, good, labelled, rows = ('manual' if oversight else 'unattended'), 0, 0, []
+    for i, batch in enumerate(rounds):
+        wrong = probe.predict(batch.images) != batch.labels # the truth: only the simulation knows it
+        share = {'manual': 1.0, 'limited scope': audit, 'gradual expansion': audit_later}.get(stage, 0.0)
+        checked = r.random(len(batch)) < share
+        audited = float(wrong[checked].mean()) if checked.any() else float('nan') # what the people checking see
+        tripped = stage in STAGES[1:] and checked.any() and audited > limit
+        labelled += int(checked.sum())
+        rows.append({'round': i, 'stage': stage, 'checked': checked.mean(), 'audited error': audited,
+                     'true error': wrong.mean(), 'breaker': bool(tripped), 'labelled by people': labelled})
+        data = data + batch[checked] # every answer a person checked is a correct label for retraining
+        if tripped: stage, good = 'manual', 0 # the breaker: back to people
+        elif stage == 'manual': stage, probe = 'limited scope', train_probe(features, data, C) # retrained on what people labelled
+        elif stage == 'limited scope': good += 1; stage = 'gradual expansion' if good >= 2 else stage
     return pd.DataFrame(rows).set_index('round')
 
 # %% ../nbs/05_data_bias.ipynb #f996deda

@@ -108,3 +108,23 @@ def test_threshold_takes_fastai_get_preds_tensors():
     probs, labels = torch.tensor([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]]), torch.tensor([0, 1, 1])
     assert abstain_threshold(probs, labels, 0.0) == pytest.approx(0.7)
     assert len(coverage_error_curve(probs, labels)) == 3
+
+def _tagged(n):
+    "Tiny images whose red channel says which they are, so a test can see what a shift did"
+    return LabelledImages([Image.new('RGB', (8, 8), (i, 0, 0)) for i in range(n)], np.arange(n) % 2, VOCAB)
+
+def _mark(img, seed=0): return Image.new('RGB', img.size, (img.getpixel((0, 0))[0], 255, 0)) # green: shifted
+
+def test_drifting_uploads_shift_none_first_and_all_last():
+    from painters.bias import drifting_uploads
+    rounds = drifting_uploads(_tagged(40), rounds=4, per_round=10, shift=_mark)
+    shifted = [[im.getpixel((0, 0))[1] == 255 for im in r.images] for r in rounds]
+    assert [len(s) for s in shifted] == [10] * 4
+    assert not any(shifted[0]) and all(shifted[-1])
+    assert [im.getpixel((0, 0))[0] for r in rounds for im in r.images] == list(range(40)) # arrival order kept
+    assert [r.labels.tolist() for r in rounds] == [(np.arange(10 * i, 10 * i + 10) % 2).tolist() for i in range(4)]
+
+@pytest.mark.parametrize('rounds,per_round', [(5, 10), (1, 10)])
+def test_drifting_uploads_says_when_there_are_too_few_images(rounds, per_round):
+    from painters.bias import drifting_uploads
+    with pytest.raises(ValueError, match='give more images or fewer rounds'): drifting_uploads(_tagged(40), rounds, per_round)
