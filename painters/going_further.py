@@ -5,11 +5,10 @@
 # %% ../nbs/07_going_further.ipynb #b3be609c
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd
-from fastai.learner import Learner
 from fastai.data.transforms import FuncSplitter, parent_label
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
