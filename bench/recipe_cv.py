@@ -4,12 +4,14 @@ Every painting is scored once, by models that never saw it. The folds: scikit-le
 `StratifiedKFold(folds, shuffle=True, random_state=seed)` over the folder's images sorted by path (so the folds are the same
 on every machine). On each fold, on the same training and validation paintings:
   probe    a logistic regression on the pretrained backbone's frozen features (`linear_probe`), at the recipe's size
-  default  fastai's defaults as in the seed: fine_tune(4) at 128 px, no augmentation, fastai's head
+  default  fastai's defaults as in the original webinar: fine_tune(4) at 128 px, no augmentation, fastai's head
+           (NOT at the recipe's size and augmentation: for a like-with-like comparison with paired tests use
+           bench/going_further.py, the comparison of the optional lesson 07_going_further)
   recipe   the workshop's recipe: `train_painter_model`'s LP-FT (`fine_tune_recipe`) at RECIPE's size, augmentation, the
            body's last parameter group and the head trained
            (its error before training is the probe's; the script checks that)
 With --tta, the probe and the recipe are also scored with fastai's test-time augmentation (`learn.tta(n=4)`: each
-prediction averages four augmented views and the plain one), after the recipe has trained, so the other rows don't change.
+prediction is 0.75 x the mean of four augmented views + 0.25 x the plain view), after the recipe has trained, so the other rows don't change.
 It prints one table (errors as paintings wrong / paintings scored, per fold and in all, CPU and wall seconds per epoch;
 the recipe's include fitting its probe)
 and saves it under bench/results/ (or --out). Usage:
@@ -43,7 +45,7 @@ def timed_fit(learn, fit, epochs:int)->tuple:
     with learn.no_bar(): return float(learn.validate()[1]), cpu, wall
 
 def tta_wrong(learn)->int:
-    "Paintings `learn` gets wrong when each prediction averages 4 augmented views and the plain one (fastai's `tta`)"
+    "Paintings `learn` gets wrong with fastai's `tta`: 0.75 x the mean of 4 augmented views + 0.25 x the plain view"
     with learn.no_bar(), learn.no_logging(): p, y = learn.tta(n=4)
     return int((p.argmax(1) != y).sum())
 
