@@ -47,6 +47,7 @@ def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:in
     make_sample_paintings(path, n_per_painter=n, size=192, seed=set_seed_, difficulty=difficulty)
     gen_s = time.perf_counter() - start
     colour = colour_baseline_error(path)
+    print(f"  difficulty {difficulty:g}, set {set_seed_}: generated in {gen_s:.1f} s, colour baseline {colour:.3f}", file=sys.stderr, flush=True)
     set_seed(0, reproducible=True)
     probe = linear_probe(bb, painter_dls(path, size=size)).error
     rows = []
@@ -54,6 +55,7 @@ def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:in
         set_seed(s, reproducible=True)
         learn = painter_learner(painter_dls(path, size=size), bb)
         ft = errors_per_epoch(learn, epochs)
+        print(f"  seed {s}: probe {probe:.3f}, fine_tune {ft}", file=sys.stderr, flush=True)
         rnd = float('nan')
         if not skip_random:
             set_seed(s, reproducible=True)

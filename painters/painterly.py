@@ -300,10 +300,12 @@ def painting_manner(
 )->Style: # the style this one painting is painted in
     "One painting's manner: its painter's preset, part of the way to the other's, and for some an early period"
     style = STYLES[painter]
-    if style.variety: # no painter paints every picture the same way: move part of the way to the other preset
-        other = STYLES['vangogh' if style.curved else 'monet']
-        widest = style.variety + 0.1 * difficulty # at most 0.55: a painting stays nearer its own painter's manner
-        style = blend_styles(style, other, float(r.uniform(0, style.variety)) * widest / style.variety)
+    if not style.variety: return style
+    other = STYLES['monet' if style.curved else 'vangogh']
+    t = float(r.uniform(0, style.variety)) # drawn at every difficulty, so that the strokes' random numbers stay the same
+    if difficulty: style = blend_styles(style, other, t) # no painter paints every picture the same way
+    if difficulty and rm.random() < 0.3 * difficulty: # another period, close to the other's manner: Van Gogh's Paris dabs, Monet's late loose strokes
+        style = blend_styles(style, other, float(rm.uniform(0.3, 0.6)))
     if difficulty and rm.random() < 0.5 * difficulty: # an early-period picture: part of the way to the shared manner
         style = blend_styles(style, EARLY, float(rm.uniform(0.2, 0.45 + 0.3 * difficulty)))
     return style if style.name == painter else Style(**{**asdict(style), 'name': painter})
