@@ -40,7 +40,7 @@ def errors_per_epoch(learn, epochs:int)->list:
     learn.remove_cb(cb)
     return cb.errors
 
-def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:int, bb, epochs:int, size:int, random_seeds:int)->list:
+def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:int, bb, epochs:int, size:int, random_seeds:int, random_only:bool=False)->list:
     "One row per training seed on the set generated with `set_seed_` at `difficulty`"
     path = data/f"difficulty{difficulty:g}-set{set_seed_}"
     start, cpu = time.perf_counter(), time.process_time()
@@ -54,7 +54,7 @@ def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:in
     for s in train_seeds:
         set_seed(s, reproducible=True)
         learn = painter_learner(painter_dls(path, size=size), bb)
-        ft = errors_per_epoch(learn, epochs)
+        ft = errors_per_epoch(learn, epochs) if not random_only else [float('nan')] * (epochs + 1)
         print(f"  seed {s}: probe {probe:.3f}, fine_tune {ft}", file=sys.stderr, flush=True)
         rows.append(dict(difficulty=difficulty, set=set_seed_, seed=s, ft=ft, probe=probe, random=float('nan'), colour=colour, gen_s=gen_s, gen_cpu=gen_cpu))
     for r in rows[:random_seeds]: # random weights last: the fine-tuning rows come first on a slow machine
@@ -97,10 +97,13 @@ def main(argv=None):
     p.add_argument('--difficulty', type=float, nargs='+', default=[0.5], help="difficulties to calibrate (0 to 1)")
     p.add_argument('--sets', type=int, default=2, help="generated sets per difficulty (generation seeds 1, 2, ...)")
     p.add_argument('--seeds', type=int, default=3, help="training seeds per set (0, 1, ...)")
+    p.add_argument('--set-ids', type=int, nargs='+', help="generation seeds to run instead of 1..sets (to split a run across processes)")
+    p.add_argument('--seed-ids', type=int, nargs='+', help="training seeds to run instead of 0..seeds-1")
     p.add_argument('--n', type=int, default=150, help="paintings per painter")
     p.add_argument('--epochs', type=int, default=4, help="fine_tune epochs (after the frozen one)")
     p.add_argument('--size', type=int, default=128, help="training image side in pixels")
     p.add_argument('--skip-random', action='store_true', help="leave out the random-weights runs (half the time)")
+    p.add_argument('--random-only', action='store_true', help="only the random-weights runs (and probe, colour baseline), no fine-tuning")
     p.add_argument('--random-seeds', type=int, default=99, help="random-weights runs for the first N training seeds of each set only")
     p.add_argument('--data', help="folder for the generated sets (default: a temporary folder, removed afterwards)")
     p.add_argument('--out', help="file to save the table in (default: bench/results/calibrate-<time>.txt)")
@@ -117,8 +120,8 @@ def main(argv=None):
     out = Path(a.out) if a.out else ROOT/'bench'/'results'/f"calibrate-{datetime.now():%Y%m%d-%H%M%S}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     for d in a.difficulty:
-        for s in range(1, a.sets + 1):
-            rows += calibrate(d, s, list(range(a.seeds)), data, a.n, bb, a.epochs, a.size, 0 if a.skip_random else a.random_seeds)
+        for s in a.set_ids or range(1, a.sets + 1):
+            rows += calibrate(d, s, a.seed_ids or list(range(a.seeds)), data, a.n, bb, a.epochs, a.size, 0 if a.skip_random else a.random_seeds, a.random_only)
             out.write_text('\n'.join(lines + [fmt_row(r) for r in rows] + ['', '(partial: more sets to come)']) + '\n')
     lines += [fmt_row(r) for r in rows] + [''] + summary(rows)
     print('\n'.join(summary(rows)))
