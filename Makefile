@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py export clean demo app bench recipe-cv
+.PHONY: help setup lab test test-nbs test-py export clean demo app bench recipe-cv calibrate
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -69,6 +69,11 @@ bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, 
 DATA ?= data/commons
 recipe-cv: setup ## the recipe against a linear probe and fastai's default, 5-fold cross-validation on DATA (default: data/commons)
 	$(BIN)/python bench/recipe_cv.py $(DATA) $(CV_ARGS)
+
+# how hard is the generated set? fine_tune(4), linear probe, random weights and colour baseline per difficulty x set x seed
+# (about an hour on a 2-core CPU for the default; try CALIBRATE_ARGS="--difficulty 0 0.5 1 --sets 1 --seeds 1" first)
+calibrate: setup ## the generated set's difficulty, measured: one table of errors per difficulty, set and training seed (CALIBRATE_ARGS)
+	$(BIN)/python bench/calibrate_set.py $(CALIBRATE_ARGS)
 
 clean: ## remove the virtual environment, caches and build caches (never data/, models/, nbs/ or your own files)
 	rm -rf $(VENV) .pytest_cache _proc _docs *.egg-info

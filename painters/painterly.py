@@ -4,16 +4,18 @@
 
 # %% ../nbs/92_painterly.ipynb #cda789ec
 from __future__ import annotations
-import json, os, zlib
+import io, json, os, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+from .settings import read_settings
 
 # %% auto #0
-__all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'MANIFEST', 'PainterlyError', 'Scene',
-           'random_scene', 'scene_reference', 'Style', 'blend_styles', 'keep_exposure', 'scene_from_number',
-           'paint_scene', 'sample_scenes', 'painting_name', 'make_sample_paintings', 'colour_statistics']
+__all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'EARLY', 'MANIFEST', 'PainterlyError',
+           'Scene', 'random_scene', 'scene_reference', 'Style', 'blend_styles', 'painting_manner', 'reproduce',
+           'keep_exposure', 'scene_from_number', 'paint_scene', 'sample_scenes', 'painting_name',
+           'make_sample_paintings', 'colour_statistics']
 
 # %% ../nbs/92_painterly.ipynb #2c969739
 class PainterlyError(ValueError):
@@ -278,6 +280,55 @@ def blend_styles(
     near = a if t <= 0.5 else b
     return Style(near.name, curved=near.curved, variety=0., **fields)
 
+# %% ../nbs/92_painterly.ipynb #d1f1c002
+EARLY = Style('early', brushes=(6, 3.5, 2.2), length=(1.5, 3.), curved=False, swirl=0.2, jitter=7., saturate=0.7,
+              lighten=0., outline=0.15, contours=0.25, ground=(70, 60, 45), skip=0.05, spacing=1.6, threshold=60.)
+
+def _check_difficulty(difficulty):
+    "`difficulty` as a float from 0 to 1; `None`: the `difficulty` setting, read now"
+    if difficulty is None: return read_settings().difficulty
+    if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float, np.integer, np.floating)) or not 0 <= difficulty <= 1:
+        raise PainterlyError(f"difficulty={difficulty!r}: give a number from 0 (each painter in one distinct manner) "
+                             f"to 1 (painters who overlap, in poor reproductions), or None for the `difficulty` setting")
+    return float(difficulty)
+
+def painting_manner(
+    painter:str, # 'monet' or 'vangogh' (a key of `STYLES`)
+    difficulty:float, # 0 to 1 (see `_check_difficulty`)
+    r:np.random.Generator, # the painting's own stroke randomness (its first draw decides the `variety` share)
+    rm:np.random.Generator, # randomness for the difficulty's choices, separate so that difficulty 0 paints as before
+)->Style: # the style this one painting is painted in
+    "One painting's manner: its painter's preset, part of the way to the other's, and for some an early period"
+    style = STYLES[painter]
+    if not style.variety: return style
+    other = STYLES['monet' if style.curved else 'vangogh']
+    t = float(r.uniform(0, style.variety)) # drawn at every difficulty, so that the strokes' random numbers stay the same
+    if difficulty: style = blend_styles(style, other, t) # no painter paints every picture the same way
+    if difficulty and rm.random() < 0.3 * difficulty: # another period, close to the other's manner: Van Gogh's Paris dabs, Monet's late loose strokes
+        style = blend_styles(style, other, float(rm.uniform(0.3, 0.6)))
+    if difficulty and rm.random() < 0.5 * difficulty: # an early-period picture: part of the way to the shared manner
+        style = blend_styles(style, EARLY, float(rm.uniform(0.2, 0.45 + 0.3 * difficulty)))
+    return style if style.name == painter else Style(**{**asdict(style), 'name': painter})
+
+# %% ../nbs/92_painterly.ipynb #d1f1c005
+def reproduce(
+    im:Image.Image, # a square painting
+    difficulty:float, # 0: returned as it is; 1: the poorest reproductions
+    rng:np.random.Generator, # where the flaws' randomness comes from
+)->Image.Image: # the painting as a reproduction: same size, cropped, softened, tinted and JPEG-compressed
+    "A painting photographed, scanned and saved as a JPEG: the flaws of a reproduction, scaled by `difficulty`"
+    d = float(difficulty)
+    if not d: return im
+    S = im.size[0]
+    side = max(16, int(round(S * rng.uniform(1 - 0.25 * d, 1)))); x0, y0 = rng.integers(0, S - side + 1, 2)
+    low = max(16, int(round(S * rng.uniform(1 - 0.6 * d, 1)))) # the resolution it was reproduced at
+    im = im.crop((int(x0), int(y0), int(x0) + side, int(y0) + side)).resize((low, low), Image.BILINEAR).resize((S, S), Image.BICUBIC)
+    gain, gamma = 1 + rng.normal(0, 0.06 * d, 3), float(np.exp(rng.normal(0, 0.15 * d))) # the scan's colour cast
+    a = ((np.asarray(im, float) / 255) ** gamma * gain).clip(0, 1)
+    buf = io.BytesIO()
+    Image.fromarray((a * 255).round().astype(np.uint8)).save(buf, 'JPEG', quality=int(rng.integers(int(95 - 65 * d), 96)))
+    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+
 # %% ../nbs/92_painterly.ipynb #e8d77980
 def _unit(x, y):
     n = np.sqrt(x * x + y * y) + 1e-6
@@ -417,9 +468,10 @@ def paint_scene(
     painter:str='monet', # whose manner: 'monet', 'vangogh', or a neutral style: 'pointillist' or 'flat'
     size:int=192, # side of the square image in pixels
     seed:int=42, # seed for the strokes (the scene's own details come from the scene)
+    difficulty:float|None=None, # 0 (each painter in one distinct manner) to 1; `None`: the `difficulty` setting
 )->Image.Image: # the painting, an RGB image
     "Paint `scene` with brush strokes in the manner of `painter`"
-    _check_painter(painter); _check_size(size)
+    _check_painter(painter); _check_size(size); difficulty = _check_difficulty(difficulty)
     if isinstance(scene, (int, np.integer)) and not isinstance(scene, bool): scene = scene_from_number(scene)
     if not isinstance(scene, Scene): raise PainterlyError(f"scene={scene!r}: give a `Scene` (from `random_scene`) or a scene number")
     S = int(size)
@@ -427,10 +479,8 @@ def paint_scene(
     ref = scene_reference(scene, S)
     if painter == 'flat': return ref.quantize(16, method=Image.Quantize.MEDIANCUT).convert('RGB')
     if painter == 'pointillist': return _pointillist(ref, S, r)
-    style = STYLES[painter]
-    if style.variety: # no painter paints every picture the same way: move part of the way to the other preset
-        other = STYLES['vangogh' if style.curved else 'monet']
-        style = blend_styles(style, other, float(r.uniform(0, style.variety)))
+    rm = np.random.default_rng([int(seed), zlib.crc32(painter.encode()), zlib.crc32(b'difficulty')])
+    style = painting_manner(painter, difficulty, r, rm)
     seen = _palette(np.asarray(ref, float), style) # the scene in the painter's palette
     ground = (np.array(style.ground) + seen.mean((0, 1))) / 2
     canvas = Image.new('RGB', (S, S), tuple(ground.astype(int).tolist()))
@@ -442,7 +492,7 @@ def paint_scene(
         blurred = np.asarray(seen.filter(ImageFilter.GaussianBlur(R * .7)), float)
         _paint_layer(canvas, draw, blurred, fx, fy, style, R, k == 0, r)
     if style.contours: canvas = _outline(canvas, ref, style, S)
-    return keep_exposure(canvas, ref, style.exposure)
+    return reproduce(keep_exposure(canvas, ref, style.exposure), difficulty, rm)
 
 # %% ../nbs/92_painterly.ipynb #45ead0ff
 MANIFEST = 'painterly.json'
@@ -454,11 +504,15 @@ def sample_scenes(
     seed:int=42, # seed for the whole set
     motifs:str='painter', # 'painter': subjects typical of `painter`; 'shared': the same scenes whoever paints them
     painter:str='monet', # the painter the scenes are for
+    difficulty:float|None=None, # with `motifs='painter'`, a share `0.3 * difficulty` of scenes from the common pool; `None`: the setting
 )->list: # `n` `Scene`s
     "The scenes `make_sample_paintings` paints for `painter`"
-    _check_motifs(motifs); _check_painter(painter)
+    _check_motifs(motifs); _check_painter(painter); difficulty = _check_difficulty(difficulty)
     who = painter if motifs == 'painter' else 'shared'
-    return [random_scene(np.random.default_rng(_scene_seed(seed, who, i)), motifs=motifs, painter=painter) for i in range(n)]
+    def scene(i):
+        common = motifs == 'painter' and difficulty and np.random.default_rng(_scene_seed(seed, who, i, 'common')).random() < 0.3 * difficulty
+        return random_scene(np.random.default_rng(_scene_seed(seed, who, i)), motifs='shared' if common else motifs, painter=painter)
+    return [scene(i) for i in range(n)]
 
 def painting_name(painter:str, i:int, n:int)->str:
     "File name of painting `i` of `n` by `painter`"
@@ -488,13 +542,14 @@ def make_sample_paintings(
     seed:int=42, # the same seed gives the same images, byte for byte
     motifs:str='painter', # 'painter': each painter paints their typical subjects; 'shared': both paint the same scenes
     painters:tuple=('monet', 'vangogh'), # whose manner to paint in (see `STYLES` and `NEUTRAL_STYLES`)
+    difficulty:float|None=None, # 0 (each painter in one distinct manner) to 1 (overlapping painters, poor reproductions); `None`: the `difficulty` setting
 )->Path: # `path`, holding `<painter>/<painter>_<i>.jpg`
     "Write a generated set of paintings, or do nothing when `path` already holds this exact set"
-    painters = _check_args(n_per_painter, size, seed, motifs, painters)
+    painters = _check_args(n_per_painter, size, seed, motifs, painters); difficulty = _check_difficulty(difficulty)
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir(): raise PainterlyError(f"{path} is a file: give a folder for the generated paintings")
-    args = dict(n_per_painter=int(n_per_painter), size=int(size), seed=int(seed), motifs=motifs, painters=list(painters))
-    scenes = {p: sample_scenes(n_per_painter, seed, motifs, p) for p in painters}
+    args = dict(n_per_painter=int(n_per_painter), size=int(size), seed=int(seed), motifs=motifs, painters=list(painters), difficulty=difficulty)
+    scenes = {p: sample_scenes(n_per_painter, seed, motifs, p, difficulty) for p in painters}
     files = {f"{p}/{painting_name(p, i, n_per_painter)}": asdict(sc) for p in painters for i, sc in enumerate(scenes[p])}
     mf = path/MANIFEST
     old = {}
@@ -515,7 +570,8 @@ def make_sample_paintings(
     for f in sorted(ours - set(files)): (path/f).unlink(missing_ok=True)  # our own images from an earlier, different set
     for p in painters:
         for i, sc in enumerate(scenes[p]):
-            _save(paint_scene(sc, p, size, int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))), path/p/painting_name(p, i, n_per_painter))
+            seed_i = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
+            _save(paint_scene(sc, p, size, seed_i, difficulty), path/p/painting_name(p, i, n_per_painter))
     record.update(complete=True, files=files)
     mf.write_text(json.dumps(record, indent=1))
     return path

@@ -23,6 +23,7 @@ DEFAULTS = dict(
     data='~/.painters/data',       # where paintings are downloaded or generated
     models='~/.painters/models',   # where trained models are exported
     offline='auto',                # one of OFFLINE_MODES
+    difficulty='0.5',              # how hard the generated paintings are to tell apart, 0 (easy) to 1 (see `painters.painterly`)
 )
 SECTION = 'painters' # the section of settings.ini that holds these keys
 def env_var(key:str)->str: return f"PAINTERS_{key.upper()}" # the environment variable that overrides `key`
@@ -59,6 +60,7 @@ class WorkshopSettings:
     data:Path                  # the paintings folder
     models:Path                # the exported models folder
     offline:str                # one of `OFFLINE_MODES`
+    difficulty:float = float(DEFAULTS['difficulty']) # 0 to 1: how much the generated painters overlap
     file:Path|None = None      # the settings file read, if any
     sources:dict = field(default_factory=dict) # key -> 'default', the file's path, or the environment variable
     extra_painters:dict = field(default_factory=dict) # painters defined in the file: key -> dict(name=..., category=...)
@@ -77,6 +79,12 @@ def _whole(key, value, where, lo, hi):
     except ValueError: n = None
     if n is None or not lo <= n <= hi: raise _bad(key, value, where, f"expected a whole number from {lo} to {hi}")
     return n
+
+def _fraction(key, value, where, lo=0., hi=1.):
+    try: x = float(str(value).strip())
+    except ValueError: x = None
+    if x is None or not lo <= x <= hi: raise _bad(key, value, where, f"expected a number from {lo:g} to {hi:g}")
+    return x
 
 def _folder(key, value, where, base):
     p = Path(os.path.expandvars(str(value).strip())).expanduser()
@@ -148,4 +156,4 @@ def read_settings(
         backbone=backbone,
         data=_folder('data', raw['data'], where('data'), base if sources['data']==str(path) else Path.cwd()),
         models=_folder('models', raw['models'], where('models'), base if sources['models']==str(path) else Path.cwd()),
-        offline=offline, file=path, sources=sources, extra_painters=extra)
+        offline=offline, difficulty=_fraction('difficulty', raw['difficulty'], where('difficulty')), file=path, sources=sources, extra_painters=extra)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from painters.painterly import (make_sample_paintings, paint_scene, random_scene, sample_scenes, scene_from_number,
-                                painting_name, colour_statistics, PainterlyError, MANIFEST, Scene, NEUTRAL_STYLES)
+                                painting_name, colour_statistics, PainterlyError, MANIFEST, Scene, NEUTRAL_STYLES, MOTIFS)
 
 N, SIZE = 3, 64 # small: these tests check behaviour, not looks
 
@@ -85,7 +85,9 @@ def test_shared_motifs_paint_the_same_scenes(tmp_path):
 def test_painter_motifs_follow_the_painter():
     from painters.painterly import MOTIFS
     for p in ('monet', 'vangogh'):
-        assert {s.motif for s in sample_scenes(40, motifs='painter', painter=p)} <= set(MOTIFS[p])
+        assert {s.motif for s in sample_scenes(40, motifs='painter', painter=p, difficulty=0)} <= set(MOTIFS[p])
+        typical = np.mean([s.motif in MOTIFS[p] for s in sample_scenes(200, motifs='painter', painter=p, difficulty=1)])
+        assert 0.6 < typical < 0.95 # at difficulty 1 some scenes come from the common pool, as both painted wheat fields and the sea
     assert sample_scenes(5, painter='monet') != sample_scenes(5, painter='vangogh')
 
 def test_paint_scene_deterministic_and_sized():
@@ -122,3 +124,45 @@ def test_bad_scene_arguments():
 def test_colour_statistics(tmp_path):
     f = tmp_path/'red.png'; Image.new('RGB', (8, 8), (255, 0, 0)).save(f)
     np.testing.assert_allclose(colour_statistics([f]), [[1, 0, 0, 0, 0, 0]])
+
+# difficulty: how far the painters overlap, and how poor the reproductions are (the `difficulty` setting by default)
+
+def test_difficulty_is_checked_with_a_clear_message(tmp_path):
+    for bad in (-0.1, 1.5, 'hard', True):
+        with pytest.raises(PainterlyError, match='from 0 .* to 1'): make_sample_paintings(tmp_path/'set', n_per_painter=N, size=SIZE, difficulty=bad)
+    assert not (tmp_path/'set').exists()
+    with pytest.raises(PainterlyError, match='difficulty=2'): paint_scene(2, 'monet', SIZE, difficulty=2)
+
+def test_manifest_records_the_difficulty_and_a_change_regenerates(tmp_path):
+    path = make_sample_paintings(tmp_path/'set', n_per_painter=N, size=SIZE, difficulty=0.)
+    assert json.loads((path/MANIFEST).read_text())['args']['difficulty'] == 0.
+    easy = digests(path)
+    make_sample_paintings(path, n_per_painter=N, size=SIZE, difficulty=1.)
+    assert json.loads((path/MANIFEST).read_text())['args']['difficulty'] == 1.
+    hard = digests(path)
+    assert set(hard) == set(easy)
+    assert all(hard[f] != easy[f] for f in easy if f.endswith('.jpg')) # every painting repainted, none silently reused
+
+def test_same_seed_same_images_at_any_difficulty(tmp_path):
+    for d in (0.5, 1.):
+        a = make_sample_paintings(tmp_path/f'a{d}', n_per_painter=N, size=SIZE, seed=3, difficulty=d)
+        b = make_sample_paintings(tmp_path/f'b{d}', n_per_painter=N, size=SIZE, seed=3, difficulty=d)
+        assert digests(a) == digests(b)
+
+def test_difficulty_zero_paints_without_the_overlap_or_flaws():
+    rng = lambda: np.random.default_rng(0)
+    assert paint_scene(2, 'vangogh', SIZE, 5, difficulty=0).tobytes() != paint_scene(2, 'vangogh', SIZE, 5, difficulty=1).tobytes()
+    assert [s.motif for s in sample_scenes(40, 1, 'painter', 'monet', 0.)] != [s.motif for s in sample_scenes(40, 1, 'painter', 'monet', 1.)]
+    assert {s.motif for s in sample_scenes(40, 1, 'painter', 'monet', 0.)} <= set(MOTIFS['monet'])
+    from painters.painterly import reproduce
+    im = paint_scene(2, 'monet', SIZE, 5, difficulty=0)
+    assert reproduce(im, 0, rng()) is im and reproduce(im, 1, rng()).size == im.size
+
+def test_default_difficulty_comes_from_the_settings_at_call_time(tmp_path, monkeypatch):
+    monkeypatch.setenv('PAINTERS_DIFFICULTY', '0.25')
+    path = make_sample_paintings(tmp_path/'set', n_per_painter=N, size=SIZE)
+    assert json.loads((path/MANIFEST).read_text())['args']['difficulty'] == 0.25
+    assert digests(path) == digests(make_sample_paintings(tmp_path/'same', n_per_painter=N, size=SIZE, difficulty=0.25))
+    monkeypatch.setenv('PAINTERS_DIFFICULTY', 'very')
+    from painters.settings import SettingsError
+    with pytest.raises(SettingsError, match='PAINTERS_DIFFICULTY.*from 0 to 1'): make_sample_paintings(tmp_path/'bad', n_per_painter=N, size=SIZE)
