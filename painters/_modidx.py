@@ -88,6 +88,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'painters.cli.confusion_table': ('cli.html#confusion_table', 'painters/cli.py'),
                               'painters.cli.main': ('cli.html#main', 'painters/cli.py'),
                               'painters.cli.painters_parser': ('cli.html#painters_parser', 'painters/cli.py'),
+                              'painters.cli.terminal_bar': ('cli.html#terminal_bar', 'painters/cli.py'),
                               'painters.cli.terminal_progress': ('cli.html#terminal_progress', 'painters/cli.py')},
             'painters.data': { 'painters.data.PaintingsFolderError': ('datablock.html#paintingsfoldererror', 'painters/data.py'),
                                'painters.data._image_size': ('datablock.html#_image_size', 'painters/data.py'),

@@ -11,8 +11,8 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'TRAIN_HERE', 'CommandError', 'terminal_progress',
-           'cmd_info', 'cmd_download', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate', 'confusion_table',
-           'painters_parser', 'main']
+           'cmd_info', 'cmd_download', 'terminal_bar', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate',
+           'confusion_table', 'painters_parser', 'main']
 
 # %% ../nbs/96_cli.ipynb #3ee6070e
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130 # what `painters` returns to the shell
@@ -88,6 +88,19 @@ def _counts(path, painters):
     from fastai.data.transforms import get_image_files
     return {p: len(get_image_files(Path(path)/p, recurse=False)) if (Path(path)/p).is_dir() else 0 for p in painters}
 
+def terminal_bar(
+    what:str, # what is counted, e.g. 'painting'
+)->callable: # `bar(items)`: yields `items`, showing "what i/n" on standard error when it is a terminal
+    "A progress bar for a terminal, like `painters train`'s: on standard error, and only when it is a terminal"
+    def bar(items):
+        items = list(items)
+        if not sys.stderr.isatty(): yield from items; return
+        for i, x in enumerate(items):
+            print(f"\r{what} {i+1}/{len(items)}", end='', file=sys.stderr, flush=True)
+            yield x
+        print('\r' + ' '*50 + '\r', end='', file=sys.stderr, flush=True)
+    return bar
+
 def cmd_sample(args)->int:
     "Generate the offline set of paintings in each painter's manner"
     from painters.settings import read_settings
@@ -96,7 +109,8 @@ def cmd_sample(args)->int:
     dest = Path(args.dest).expanduser() if args.dest else s.data/'generated'
     if dest.exists() and not dest.is_dir(): raise CommandError(f"--dest {dest} is a file, not a folder")
     path = make_sample_paintings(dest, n_per_painter=args.n or s.images_per_painter, size=args.size, seed=args.seed,
-                                 motifs=args.motifs, painters=s.painters)
+                                 motifs=args.motifs, painters=s.painters,
+                                 difficulty=args.difficulty, progress=terminal_bar('painting'))
     print(f"Generated paintings in {path}: " + ', '.join(f"{p} {n}" for p,n in _counts(path, s.painters).items()))
     return EXIT_OK
 
@@ -257,6 +271,8 @@ def painters_parser()->argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=42, help="random seed: the same seed gives the same paintings (default: 42)")
     s.add_argument('--motifs', choices=('painter','shared'), default='painter',
                    help="painter: subjects go with the painter, as in real data; shared: both paint the same scenes")
+    s.add_argument('--difficulty', type=float, metavar='D', help="0 (each painter in one distinct manner) to 1 (painters who "
+                   "overlap, in poor reproductions) (default: `difficulty` in settings.ini)")
     t = add('train', cmd_train, "Fine-tune a pretrained backbone, print the results table, export the model")
     t.add_argument('data', nargs='?', default='auto', metavar='DATA',
                    help="a folder with one sub-folder per painter, or auto (default), commons, generated")

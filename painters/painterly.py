@@ -543,6 +543,7 @@ def make_sample_paintings(
     motifs:str='painter', # 'painter': each painter paints their typical subjects; 'shared': both paint the same scenes
     painters:tuple=('monet', 'vangogh'), # whose manner to paint in (see `STYLES` and `NEUTRAL_STYLES`)
     difficulty:float|None=None, # 0 (each painter in one distinct manner) to 1 (overlapping painters, poor reproductions); `None`: the `difficulty` setting
+    progress=None, # `progress(items)` yields the paintings still to paint, e.g. to show a progress bar; `None`: no bar
 )->Path: # `path`, holding `<painter>/<painter>_<i>.jpg`
     "Write a generated set of paintings, or do nothing when `path` already holds this exact set"
     painters = _check_args(n_per_painter, size, seed, motifs, painters); difficulty = _check_difficulty(difficulty)
@@ -568,10 +569,10 @@ def make_sample_paintings(
     record = dict(generator='painters.painterly', args=args, complete=False, files={**old.get('files', {}), **files})
     mf.write_text(json.dumps(record, indent=1))
     for f in sorted(ours - set(files)): (path/f).unlink(missing_ok=True)  # our own images from an earlier, different set
-    for p in painters:
-        for i, sc in enumerate(scenes[p]):
-            seed_i = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
-            _save(paint_scene(sc, p, size, seed_i, difficulty), path/p/painting_name(p, i, n_per_painter))
+    todo = [(p, i, sc) for p in painters for i, sc in enumerate(scenes[p])]
+    for p, i, sc in (progress(todo) if progress else todo):
+        seed_i = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
+        _save(paint_scene(sc, p, size, seed_i, difficulty), path/p/painting_name(p, i, n_per_painter))
     record.update(complete=True, files=files)
     mf.write_text(json.dumps(record, indent=1))
     return path

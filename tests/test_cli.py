@@ -58,6 +58,34 @@ def test_sample_refuses_a_file_as_dest(tmp_path):
     one_line_error(painters('sample', '--dest', tmp_path/'notes.txt', '--n', 2), 'notes.txt')
     assert (tmp_path/'notes.txt').read_text() == 'mine'
 
+def _sample_on_a_terminal(dest):
+    "Run `painters sample` with standard error on a pseudo-terminal, as in a user's shell; what it wrote there"
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.run([venv_tool('painters'), 'sample', '--dest', str(dest), '--n', '3', '--size', '64'], stdout=subprocess.PIPE,
+                       stderr=slave, text=True, cwd=ROOT, timeout=600)
+    os.close(slave)
+    out = b''
+    try:
+        while chunk := os.read(master, 4096): out += chunk
+    except OSError: pass # the terminal is closed: all read
+    os.close(master)
+    return p, out.decode()
+
+def test_sample_shows_a_progress_bar_on_a_terminal_only(tmp_path):
+    p, bar = _sample_on_a_terminal(tmp_path/'tty')
+    assert p.returncode == 0 and 'monet 3' in p.stdout, (p.stdout, bar)
+    assert 'painting 6/6' in bar and 'painting 1/6' in bar, repr(bar)
+    r = painters('sample', '--dest', tmp_path/'pipe', '--n', 3, '--size', 64) # standard error is a pipe: no bar
+    assert r.returncode == 0 and 'painting' not in r.stderr, r.stderr
+
+def test_sample_difficulty_is_checked_and_recorded(tmp_path):
+    one_line_error(painters('sample', '--dest', tmp_path/'x', '--n', 2, '--difficulty', 2), 'difficulty')
+    assert not (tmp_path/'x').exists()
+    r = painters('sample', '--dest', tmp_path/'easy', '--n', 2, '--size', 64, '--difficulty', 0)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path/'easy'/'painterly.json').read_text())['args']['difficulty'] == 0
+
 def test_train_prints_the_results_table_and_exports(work):
     tmp, r = work
     header = next(l for l in r.stdout.splitlines() if 'train_loss' in l)
