@@ -273,7 +273,10 @@ def painters_parser()->argparse.ArgumentParser:
                    help="painter: subjects go with the painter, as in real data; shared: both paint the same scenes")
     s.add_argument('--difficulty', type=float, metavar='D', help="0 (each painter in one distinct manner) to 1 (painters who "
                    "overlap, in poor reproductions) (default: `difficulty` in settings.ini)")
-    t = add('train', cmd_train, "Fine-tune a pretrained backbone, print the results table, export the model")
+    t = add('train', cmd_train, "Train a painter classifier with the workshop's recipe, LP-FT: a linear probe on the pretrained "
+            "backbone's frozen features becomes the head, then 10 gentle epochs of fine-tuning (lr 1e-4) at `image_size` px "
+            "with augmentation (lesson 07_going_further compares it with fastai's fine_tune); print the results table; "
+            "export the model")
     t.add_argument('data', nargs='?', default='auto', metavar='DATA',
                    help="a folder with one sub-folder per painter, or auto (default), commons, generated")
     t.add_argument('--backbone', choices=('auto','resnet18','efficientnet_lite0'), help="pretrained backbone (default: settings.ini)")

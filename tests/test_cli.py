@@ -79,6 +79,13 @@ def test_sample_shows_a_progress_bar_on_a_terminal_only(tmp_path):
     r = painters('sample', '--dest', tmp_path/'pipe', '--n', 3, '--size', 64) # standard error is a pipe: no bar
     assert r.returncode == 0 and 'painting' not in r.stderr, r.stderr
 
+def test_train_help_says_which_recipe_and_size():
+    from painters.learner import RECIPE
+    r = painters('train', '--help')
+    text = ' '.join(r.stdout.split())
+    assert 'LP-FT' in text and f"{RECIPE['epochs']} gentle epochs" in text and 'lr 1e-4' in text and RECIPE['lr'] == 1e-4, text
+    assert '`image_size` px' in text and 'image_size' in text, text
+
 def test_sample_difficulty_is_checked_and_recorded(tmp_path):
     one_line_error(painters('sample', '--dest', tmp_path/'x', '--n', 2, '--difficulty', 2), 'difficulty')
     assert not (tmp_path/'x').exists()
