@@ -23,8 +23,10 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 ROOT = Path(__file__).resolve().parent.parent
 from fastai.vision.all import set_seed, Callback, Recorder
 from painters.data import painter_dls
-from painters.learner import painter_learner, pretrained_backbone, linear_probe
-from painters.painterly import make_sample_paintings, colour_baseline_error
+from painters.learner import painter_learner
+from painters.backbones import pretrained_backbone
+from painters.features import linear_probe, colour_baseline_error
+from painters.painterly import make_sample_paintings
 
 class EpochErrors(Callback):
     "Keep the validation error of every epoch, across both of `fine_tune`'s fits (the Recorder forgets the first)"
@@ -49,7 +51,7 @@ def calibrate(difficulty:float, set_seed_:int, train_seeds:list, data:Path, n:in
     colour = colour_baseline_error(path)
     print(f"  difficulty {difficulty:g}, set {set_seed_}: generated in {gen_s:.1f} s ({gen_cpu:.1f} CPU s), colour baseline {colour:.3f}", file=sys.stderr, flush=True)
     set_seed(0, reproducible=True)
-    probe = linear_probe(bb, painter_dls(path, size=size)).error
+    probe = linear_probe(bb, painter_dls(path, size=size)).valid_error
     rows = []
     for s in train_seeds:
         set_seed(s, reproducible=True)

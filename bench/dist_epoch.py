@@ -16,6 +16,7 @@ class CountImages(Callback):
     def after_batch(self):
         if self.training: self.n += len(self.learn.yb[0])
 
+if len(sys.argv) != 5 or sys.argv[1] in ('-h', '--help'): sys.exit(__doc__)
 path, size, bs, epochs = sys.argv[1], *map(int, sys.argv[2:5])
 with data_parallel() as launch:
     learn = painter_learner(painter_dls(path, size=size, bs=bs), 'efficientnet_lite0', **LINEAR_HEAD)

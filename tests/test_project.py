@@ -134,3 +134,10 @@ def test_importing_paintings_reads_no_file(tmp_path):
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip().splitlines()[-1] == '[]', r.stdout
+
+@pytest.mark.parametrize('script', sorted(p.name for p in (ROOT/'bench').glob('*.py')))
+def test_bench_scripts_import_and_say_how_to_run_them(script):
+    "Every bench script's imports resolve (the library moves under them) and `--help` says how to run it"
+    r = subprocess.run([sys.executable, str(ROOT/'bench'/script), '--help'], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert 'Traceback' not in r.stderr, r.stderr[-2000:]
+    assert 'usage' in (r.stdout + r.stderr).lower(), (r.stdout[-500:], r.stderr[-500:])
