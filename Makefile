@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py export clean demo app bench recipe-cv calibrate
+.PHONY: help setup lab test test-nbs test-py export outputs clean demo app bench recipe-cv probe-cv calibrate
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -31,6 +31,12 @@ export: setup ## regenerate painters/ and README.md from the notebooks, and clea
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-export
 	$(BIN)/python tools/readme.py
+
+# each lesson run top to bottom as a learner would (their sizes and epochs, offline unless the internet answers), its
+# outputs stored in place with a line saying how they were made; nbs/_outputs.json records which code made them
+outputs: setup ## run the lessons as a learner would and store their outputs (NB=03 for one lesson); prints each one's run time
+	$(BIN)/python tools/outputs.py $(NB)
+	$(BIN)/nbdev-clean
 
 # every notebook in order, as a learner's Run All would (test sizes), in a fresh temporary learner home, with the cells
 # flagged `internet` included and the network refused (a proxy that nothing answers; 127.0.0.1 stays reachable for the
@@ -69,6 +75,10 @@ bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, 
 DATA ?= data/commons
 recipe-cv: setup ## the recipe against a linear probe and fastai's default, 5-fold cross-validation on DATA (default: data/commons)
 	$(BIN)/python bench/recipe_cv.py $(DATA) $(CV_ARGS)
+
+# what moves a frozen-feature probe's error? backbones, sizes, crops, layers, flips, ensembles: repeated folds, intervals, paired tests
+probe-cv: setup ## frozen-feature probes compared on DATA: 5 repeats x 4 folds, 95% intervals, paired tests (PROBE_ARGS, e.g. --only 'lite0@224;lite0@128')
+	$(BIN)/python bench/probe_cv.py $(DATA) $(PROBE_ARGS)
 
 # how hard is the generated set? fine_tune(4), linear probe, random weights and colour baseline per difficulty x set x seed
 # (about an hour on a 2-core CPU for the default; try CALIBRATE_ARGS="--difficulty 0 0.5 1 --sets 1 --seeds 1" first)

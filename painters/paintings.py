@@ -27,7 +27,8 @@ __all__ = ['BUILTIN_PAINTERS', 'COMMONS_API', 'PROJECT_URL', 'USER_AGENT', 'THUM
            'painting_records', 'FetchError', 'retry_after_seconds', 'with_retries', 'commons_session', 'http_get',
            'search_paintings', 'is_online', 'internet_cell', 'read_attribution', 'write_attribution', 'image_ok',
            'fetch_image', 'DownloadSummary', 'download_paintings', 'PaintingsSourceError', 'painter_counts',
-           'download_complete', 'choose_paintings', 'get_paintings', 'verify_paintings', 'make_sample_paintings']
+           'download_complete', 'choose_paintings', 'get_paintings', 'paintings_used', 'verify_paintings',
+           'make_sample_paintings']
 
 # %% ../nbs/91_paintings.ipynb #6666e39e
 _all_ = ['make_sample_paintings']
@@ -521,6 +522,12 @@ def choose_paintings(
 def _counts(counts): return ', '.join(f"{k} {v}" for k,v in counts.items())
 
 # %% ../nbs/91_paintings.ipynb #b1266f8b
+_USED = {} # what `get_paintings` returned in this Python session: kind of paintings -> None, in order
+
+def _used(folder:Path, kind:str)->Path:
+    _USED[kind] = None
+    return folder
+
 def get_paintings(
     source:str|Path='auto',   # 'auto', 'commons' (download), 'generated' (the offline set), or a folder of your own
     settings:WorkshopSettings|None=None, # default: `read_settings()`
@@ -533,7 +540,7 @@ def get_paintings(
     def generated(why):
         folder = make_sample_paintings(settings.data/'generated', n_per_painter=n_generated or n, painters=painters)
         print(f"Paintings: the generated set in {folder} ({why})")
-        return Path(folder)
+        return _used(Path(folder), 'the generated paintings')
     if source == 'generated': return generated('asked for')
     if source in ('commons', 'auto'):
         kind, folder, why = ('download', settings.data/'commons', 'asked for') if source == 'commons' else choose_paintings(settings)
@@ -551,7 +558,7 @@ def get_paintings(
                 return generated(f"the download got too few images ({_counts(counts)}; {len(summary.failed)} failures)")
             why = f"{why}: {_counts(counts)} images, {len(summary.failed)} failed"
         print(f"Paintings: {folder} ({why})")
-        return folder
+        return _used(folder, 'paintings downloaded from Wikimedia Commons')
     folder = Path(source).expanduser()
     if not folder.is_dir(): raise PaintingsSourceError(
         f"{folder} is not a folder. Pass 'auto', 'commons', 'generated', or a folder with one sub-folder of images per painter.")
@@ -559,7 +566,11 @@ def get_paintings(
     if not all(counts.values()): raise PaintingsSourceError(
         f"{folder} needs a sub-folder of images for each painter ({', '.join(painters)}); found {_counts(counts)}.")
     print(f"Paintings: {folder} (your folder: {_counts(counts)})")
-    return folder
+    return _used(folder, 'paintings from a folder of your own')
+
+def paintings_used()->list: # e.g. ['the generated paintings']
+    "Which kinds of paintings `get_paintings` has returned in this Python session, in order (`make outputs` records them)"
+    return list(_USED)
 
 # %% ../nbs/91_paintings.ipynb #aa2abe9e
 def verify_paintings(

@@ -25,3 +25,20 @@ def test_recipe_cv_bad_folder_is_one_clear_line(tmp_path):
     assert 'nowhere' in r.stderr and not (tmp_path/'results').exists()
     r = recipe_cv(tmp_path, '--only', 'probe,magic', '--out', tmp_path/'results')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
+
+def test_probe_cv_compares_variants_on_the_same_folds(tmp_path, capsys):
+    "bench/probe_cv.py: one row per candidate, each scored on every painting once per repeat, then paired tests against the first"
+    import importlib.util
+    from painters.painterly import make_sample_paintings
+    spec = importlib.util.spec_from_file_location('probe_cv', ROOT/'bench'/'probe_cv.py')
+    probe_cv = importlib.util.module_from_spec(spec); spec.loader.exec_module(probe_cv)
+    path = make_sample_paintings(tmp_path/'p', n_per_painter=6, size=64, seed=3)
+    probe_cv.main([str(path), '--folds', '2', '--repeats', '2', '--only', 'lite0@64;lite0@64+flip;lite9@64', '--out', str(tmp_path/'r')])
+    out = capsys.readouterr().out.splitlines()
+    rows = {l.split()[0]: l.split() for l in out if l.startswith('lite') and '[' in l and 'p=' not in l}
+    assert set(rows) == {'lite0@64', 'lite0@64+flip'}, out
+    assert all(0 <= float(r[1]) <= 12 for r in rows.values()) # mean paintings wrong per repeat, of 12
+    assert any(l.startswith('lite9@64') and 'not installed' in l for l in out), out
+    assert any(l.startswith('lite0@64+flip') and 'p=' in l for l in out), out
+    saved = list((tmp_path/'r').glob('probe_cv-*.txt'))
+    assert len(saved) == 1 and 'lite0@64+flip' in saved[0].read_text()

