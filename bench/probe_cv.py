@@ -86,12 +86,13 @@ def features(files:list, spec:str)->tuple: # (features, seconds)
     return np.stack(rows), time.perf_counter() - start
 
 def cross_validate(X, y, folds:int, repeats:int, seed:int)->np.ndarray: # (repeats, n): 1 where the image was wrong
-    from sklearn.model_selection import StratifiedKFold
+    "Score a probe on the folds of `cv_folds` (the same splits 07_going_further's `compare_recipes` uses)"
     from painters.features import LinearProbe
+    from painters.going_further import cv_folds
     W = np.zeros((repeats, len(y)), dtype=int)
-    for r in range(repeats):
-        for tr, va in StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X, y):
-            W[r, va] = LinearProbe().fit(X[tr], y[tr]).predict(X[va]) != y[va]
+    for r, _, va in cv_folds(y, folds, repeats, seed):
+        tr = np.setdiff1d(np.arange(len(y)), va)
+        W[r, va] = LinearProbe().fit(X[tr], y[tr]).predict(X[va]) != y[va]
     return W
 
 def main(argv=None):
