@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py export outputs clean demo app bench recipe-cv probe-cv calibrate
+.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -50,6 +50,10 @@ test-nbs: setup
 
 test-py: setup
 	$(BIN)/python -m pytest -q -rs tests
+
+# an assertion in a notebook is a claim: it must hold for every seed, not for one roll of the dice
+claims: setup ## run the notebooks at test size under SEEDS seeds (default 10; NB="01 03" for some) and list each assertion that failed in any
+	$(BIN)/python tools/claims.py --seeds $(or $(SEEDS),10) $(NB)
 
 test: setup ## run every notebook as a test (nbdev-test), then the pytest suite
 	$(MAKE) --no-print-directory test-nbs

@@ -24,6 +24,7 @@ DEFAULTS = dict(
     models='~/.painters/models',   # where trained models are exported
     offline='auto',                # one of OFFLINE_MODES
     difficulty='0.5',              # how hard the generated paintings are to tell apart, 0 (easy) to 1 (see `painters.painterly`)
+    seed='42',                     # the random seed a lesson starts from: the same seed gives the same run
 )
 SECTION = 'painters' # the section of settings.ini that holds these keys
 def env_var(key:str)->str: return f"PAINTERS_{key.upper()}" # the environment variable that overrides `key`
@@ -61,6 +62,7 @@ class WorkshopSettings:
     models:Path                # the exported models folder
     offline:str                # one of `OFFLINE_MODES`
     difficulty:float = float(DEFAULTS['difficulty']) # 0 to 1: how much the generated painters overlap
+    seed:int = int(DEFAULTS['seed']) # the random seed a lesson starts from
     file:Path|None = None      # the settings file read, if any
     sources:dict = field(default_factory=dict) # key -> 'default', the file's path, or the environment variable
     extra_painters:dict = field(default_factory=dict) # painters defined in the file: key -> dict(name=..., category=...)
@@ -156,4 +158,5 @@ def read_settings(
         backbone=backbone,
         data=_folder('data', raw['data'], where('data'), base if sources['data']==str(path) else Path.cwd()),
         models=_folder('models', raw['models'], where('models'), base if sources['models']==str(path) else Path.cwd()),
-        offline=offline, difficulty=_fraction('difficulty', raw['difficulty'], where('difficulty')), file=path, sources=sources, extra_painters=extra)
+        offline=offline, difficulty=_fraction('difficulty', raw['difficulty'], where('difficulty')),
+        seed=_whole('seed', raw['seed'], where('seed'), 0, 2**32-1), file=path, sources=sources, extra_painters=extra)
