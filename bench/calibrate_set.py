@@ -18,6 +18,27 @@ Keep runs lean on a small CPU: calibrate candidates with --sets 1 --seeds 1 firs
 import argparse, os, statistics, sys, tempfile, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
+
+def parse_args(argv=None)->argparse.Namespace:
+    "The command line, read before the slow imports: `--help` answers at once"
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--difficulty', type=float, nargs='+', default=[0.5], help="difficulties to calibrate (0 to 1)")
+    p.add_argument('--sets', type=int, default=2, help="generated sets per difficulty (generation seeds 1, 2, ...)")
+    p.add_argument('--seeds', type=int, default=3, help="training seeds per set (0, 1, ...)")
+    p.add_argument('--set-ids', type=int, nargs='+', help="generation seeds to run instead of 1..sets (to split a run across processes)")
+    p.add_argument('--seed-ids', type=int, nargs='+', help="training seeds to run instead of 0..seeds-1")
+    p.add_argument('--n', type=int, default=150, help="paintings per painter")
+    p.add_argument('--epochs', type=int, default=4, help="fine_tune epochs (after the frozen one)")
+    p.add_argument('--size', type=int, default=128, help="training image side in pixels")
+    p.add_argument('--skip-random', action='store_true', help="leave out the random-weights runs (half the time)")
+    p.add_argument('--random-only', action='store_true', help="only the random-weights runs (and probe, colour baseline), no fine-tuning")
+    p.add_argument('--random-seeds', type=int, default=99, help="random-weights runs for the first N training seeds of each set only")
+    p.add_argument('--data', help="folder for the generated sets (default: a temporary folder, removed afterwards)")
+    p.add_argument('--out', help="file to save the table in (default: bench/results/calibrate-<time>.txt)")
+    return p.parse_args(argv)
+
+if __name__ == '__main__': parse_args() # `--help` and usage errors answer before torch and fastai are imported
+
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,21 +116,7 @@ def summary(rows:list)->list:
     return out
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--difficulty', type=float, nargs='+', default=[0.5], help="difficulties to calibrate (0 to 1)")
-    p.add_argument('--sets', type=int, default=2, help="generated sets per difficulty (generation seeds 1, 2, ...)")
-    p.add_argument('--seeds', type=int, default=3, help="training seeds per set (0, 1, ...)")
-    p.add_argument('--set-ids', type=int, nargs='+', help="generation seeds to run instead of 1..sets (to split a run across processes)")
-    p.add_argument('--seed-ids', type=int, nargs='+', help="training seeds to run instead of 0..seeds-1")
-    p.add_argument('--n', type=int, default=150, help="paintings per painter")
-    p.add_argument('--epochs', type=int, default=4, help="fine_tune epochs (after the frozen one)")
-    p.add_argument('--size', type=int, default=128, help="training image side in pixels")
-    p.add_argument('--skip-random', action='store_true', help="leave out the random-weights runs (half the time)")
-    p.add_argument('--random-only', action='store_true', help="only the random-weights runs (and probe, colour baseline), no fine-tuning")
-    p.add_argument('--random-seeds', type=int, default=99, help="random-weights runs for the first N training seeds of each set only")
-    p.add_argument('--data', help="folder for the generated sets (default: a temporary folder, removed afterwards)")
-    p.add_argument('--out', help="file to save the table in (default: bench/results/calibrate-<time>.txt)")
-    a = p.parse_args(argv)
+    a = parse_args(argv)
     tmp = None if a.data else tempfile.TemporaryDirectory()
     data = Path(a.data or tmp.name)
     bb = pretrained_backbone('efficientnet_lite0', offline='yes', verbose=False)

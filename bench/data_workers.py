@@ -11,6 +11,16 @@ Usage: python bench/data_workers.py [FOLDER] [--repeats N]
 """
 import argparse, os, resource, statistics, tempfile, time, warnings
 from pathlib import Path
+
+def parse_args(argv=None)->argparse.Namespace:
+    "The command line, read before the slow imports: `--help` answers at once"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('folder', nargs='?', help='folder with one sub-folder of images per painter')
+    ap.add_argument('--repeats', type=int, default=3)
+    return ap.parse_args(argv)
+
+if __name__ == '__main__': ARGS = parse_args() # `--help` and usage errors answer before torch and fastai are imported
+
 warnings.filterwarnings('ignore')
 from fastai.vision.all import defaults, vision_learner, resnet18, error_rate
 from painters.data import painter_dls
@@ -44,10 +54,7 @@ def train_epoch(path, workers):
     return t
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('folder', nargs='?', help='folder with one sub-folder of images per painter')
-    ap.add_argument('--repeats', type=int, default=3)
-    args = ap.parse_args()
+    args = ARGS
     path = Path(args.folder) if args.folder else sample_folder()
     n = len(painter_dls(path).train_ds) + len(painter_dls(path).valid_ds)
     print(f"{n} images in {path}; fastai's default num_workers here: {min(16, defaults.cpus)}; "

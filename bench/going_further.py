@@ -9,21 +9,28 @@ per-painting predictions under bench/results/ (or --out). Usage:
 import argparse, os, sys, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
-warnings.filterwarnings('ignore')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
 ROOT = Path(__file__).resolve().parent.parent
-import pandas as pd
-from painters.data import PaintingsFolderError
-from painters.going_further import compare_recipes, paired_test
 
-def main(argv=None):
+def parse_args(argv=None)->argparse.Namespace:
+    "The command line, read before the slow imports: `--help` answers at once"
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
     p.add_argument('--folds', type=int, default=5); p.add_argument('--repeats', type=int, default=1)
     p.add_argument('--size', type=int, default=128); p.add_argument('--seed', type=int, default=42)
     p.add_argument('--epochs', type=int, help="every trained candidate this many epochs (default: each its own)")
     p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the results (default: bench/results)")
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
+
+if __name__ == '__main__': parse_args() # `--help` and usage errors answer before torch and fastai are imported
+
+warnings.filterwarnings('ignore')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+import pandas as pd
+from painters.data import PaintingsFolderError
+from painters.going_further import compare_recipes, paired_test
+
+def main(argv=None):
+    a = parse_args(argv)
     start = time.perf_counter()
     try: cmp = compare_recipes(a.path, folds=a.folds, repeats=a.repeats, size=a.size, epochs=a.epochs, seed=a.seed, progress=False)
     except (PaintingsFolderError, KeyError, ValueError) as e: sys.exit(f"going_further: {e}")

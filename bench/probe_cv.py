@@ -23,9 +23,22 @@ Usage:
 import argparse, importlib, os, sys, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
+ROOT = Path(__file__).resolve().parent.parent
+
+def parse_args(argv=None)->argparse.Namespace:
+    "The command line, read before the slow imports: `--help` answers at once"
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
+    p.add_argument('--folds', type=int, default=4); p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--only', help="candidates separated by ';', e.g. 'lite0@224;lite0@224+flip' (default: the list above)")
+    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
+    return p.parse_args(argv)
+
+if __name__ == '__main__': parse_args() # `--help` and usage errors answer before torch and fastai are imported
+
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
-ROOT = Path(__file__).resolve().parent.parent
 import numpy as np, torch
 from PIL import Image
 
@@ -96,13 +109,7 @@ def cross_validate(X, y, folds:int, repeats:int, seed:int)->np.ndarray: # (repea
     return W
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
-    p.add_argument('--folds', type=int, default=4); p.add_argument('--repeats', type=int, default=5)
-    p.add_argument('--seed', type=int, default=42)
-    p.add_argument('--only', help="candidates separated by ';', e.g. 'lite0@224;lite0@224+flip' (default: the list above)")
-    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
-    a = p.parse_args(argv)
+    a = parse_args(argv)
     from fastai.data.transforms import get_image_files, parent_label
     from painters.going_further import error_interval, mcnemar_exact, bootstrap_difference
     torch.set_num_threads(max(1, os.cpu_count() or 1))

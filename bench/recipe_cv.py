@@ -21,9 +21,28 @@ PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: 
 import argparse, os, sys, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
+ROOT = Path(__file__).resolve().parent.parent
+
+def parser()->argparse.ArgumentParser:
+    "The command line, read before the slow imports: `--help` answers at once"
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
+    p.add_argument('--folds', type=int, default=5); p.add_argument('--seed', type=int, default=42, help="seed of the folds and of training")
+    p.add_argument('--train-seed', type=int, help="another seed for training only, on the same folds (default: --seed)")
+    p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
+    p.add_argument('--epochs', type=int, help="the recipe's epochs (default: RECIPE's)")
+    p.add_argument('--size', type=int, help="the recipe's and the probe's image size (default: RECIPE's)")
+    p.add_argument('--default-epochs', type=int, default=4, help="epochs of fastai's default fine_tune (default: 4)")
+    p.add_argument('--default-size', type=int, default=128, help="fastai's default candidate's image size (default: 128)")
+    p.add_argument('--tta', action='store_true', help="also score the probe and the recipe with test-time augmentation")
+    p.add_argument('--backbone', default='efficientnet_lite0')
+    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
+    return p
+
+if __name__ == '__main__': parser().parse_args() # `--help` and usage errors answer before torch and fastai are imported
+
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
-ROOT = Path(__file__).resolve().parent.parent
 import numpy as np
 from fastai.vision.all import FuncSplitter, parent_label, set_seed
 from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
@@ -82,19 +101,10 @@ NAMES = {'probe': "linear probe (frozen features, C by CV on the training folds)
          'recipe_tta': "the recipe, test-time augmentation (`learn.tta(n=4)`)"}
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('path', type=Path, help="folder with one sub-folder of images per painter")
-    p.add_argument('--folds', type=int, default=5); p.add_argument('--seed', type=int, default=42, help="seed of the folds and of training")
-    p.add_argument('--train-seed', type=int, help="another seed for training only, on the same folds (default: --seed)")
-    p.add_argument('--only', default='probe,default,recipe', help="comma-separated: probe, default, recipe")
-    p.add_argument('--epochs', type=int, default=RECIPE['epochs'], help="the recipe's epochs (default: RECIPE's)")
-    p.add_argument('--size', type=int, default=RECIPE['size'], help="the recipe's and the probe's image size (default: RECIPE's)")
-    p.add_argument('--default-epochs', type=int, default=4, help="epochs of fastai's default fine_tune (default: 4)")
-    p.add_argument('--default-size', type=int, default=128, help="fastai's default candidate's image size (default: 128)")
-    p.add_argument('--tta', action='store_true', help="also score the probe and the recipe with test-time augmentation")
-    p.add_argument('--backbone', default='efficientnet_lite0')
-    p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
+    p = parser()
     a = p.parse_args(argv)
+    if a.epochs is None: a.epochs = RECIPE['epochs']
+    if a.size is None: a.size = RECIPE['size']
     from sklearn.model_selection import StratifiedKFold
     only = [o for o in a.only.split(',') if o]
     if not only or set(only) - {'probe', 'default', 'recipe'}: p.error("--only takes a comma-separated list of probe, default, recipe")

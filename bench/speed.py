@@ -13,7 +13,8 @@
 (e) candidate speed-ups, each measured against the current way: channels-last, `torch.inference_mode`, smaller images,
     repeated model loads.
 (f) the test suite: `pytest -q tests` wall time of an earlier revision (checked out in a temporary folder) against the
-    working tree's, one after the other, with their pass/fail counts.
+    working tree's, one after the other, with their pass/fail counts and how much each checks (tools/count_assertions.py:
+    cases, assertion sites, checks over the cases), so that a quicker suite is seen to check as much.
 (g) data parallel: training images/s of `painters.distributed.data_parallel` under torchrun with 2 processes (1 thread
     each) against 1 process (2 threads, and 1 thread), on this CPU (gloo). Multi-GPU is not measured here.
 Variants of one measurement run alternately in one process; the ratio of medians is reported, with the ratio of the
@@ -25,6 +26,24 @@ Usage: python bench/speed.py [--only quick|notebooks|pytest|dist|all] [--repeats
 import argparse, copy, os, platform, statistics, subprocess, sys, tempfile, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
+
+PYTEST_BASELINE = '3b5232f' # the last commit before pytest ran the `painters` command in its own process (issue 23)
+
+def parse_args(argv=None)->argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks', 'pytest', 'dist'],
+                    help="quick: (a), (b), (d), (e); notebooks: (c); pytest: (f); dist: (g); all: every section")
+    ap.add_argument('--pytest-baseline', default=PYTEST_BASELINE, help="the git revision whose test suite (f) compares with today's")
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--images-per-painter', type=int, default=75)
+    ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--bs', type=int, default=16)
+    ap.add_argument('--nb-workers', default=os.environ.get('NB_WORKERS', '1'))
+    ap.add_argument('--notebooks', help='test only these notebooks (a path or glob, e.g. nbs/03*.ipynb); default: all')
+    ap.add_argument('--no-separate', dest='separate', action='store_false', help="don't also run each notebook alone in a fresh process")
+    return ap.parse_args(argv)
+
+if __name__ == '__main__': parse_args() # `--help` and usage errors answer before torch and fastai are imported
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 ROOT = Path(__file__).resolve().parent.parent
@@ -391,8 +410,6 @@ def table()->str:
     return '\n'.join([line(heads), '|' + '|'.join('-' * (x + 2) for x in w) + '|'] + [line(r) for r in ROWS])
 
 # ---------------------------------------------------------------- (f) the test suite
-PYTEST_BASELINE = 'db4a0ee' # the last commit before pytest was made quicker: one shared trained model, batched subprocess checks
-
 def _pytest_summary(out:str)->str:
     "pytest's closing counts, e.g. '150 passed, 1 skipped'"
     import re
@@ -408,6 +425,8 @@ def run_pytest(root:Path, env:dict)->tuple:
 
 def bench_pytest(baseline:str):
     "The pytest suite of `baseline` (a git revision, checked out in a temporary folder) against the working tree's, in one run"
+    sys.path.insert(0, str(ROOT/'tools'))
+    from count_assertions import count, summary
     say(f"(f) pytest: {baseline} against the working tree")
     env = {k: v for k, v in os.environ.items() if k not in ('IN_TEST', 'PYTHONPATH')}
     with tempfile.TemporaryDirectory() as tmp:
@@ -416,23 +435,16 @@ def bench_pytest(baseline:str):
         subprocess.run(['tar', '-x', '-C', str(old)], input=archive, check=True)
         (old/'.venv').symlink_to(ROOT/'.venv') # the same installed packages; `import painters` finds the baseline's own
         before, n_before = run_pytest(old, env)
+        checks_before = count(old) # the same counter for both trees: the working tree's
     after, n_after = run_pytest(ROOT, env)
+    checks_after = count(ROOT)
     row('f', f'pytest -q tests, wall s: {baseline} (A) vs working tree (B)', fmt(before), fmt(after), f"{before/after:.2f}x",
         f"speed-up if > 1; A: {n_before}; B: {n_after}")
+    row('f', f'pytest checks over the cases (tools/count_assertions.py): {baseline} (A) vs working tree (B)',
+        checks_before['checks'], checks_after['checks'], '', f"A: {summary(checks_before)}; B: {summary(checks_after)}")
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--only', default=os.environ.get('BENCH') or 'all', choices=['all', 'quick', 'notebooks', 'pytest', 'dist'],
-                    help="quick: (a), (b), (d), (e); notebooks: (c); pytest: (f); dist: (g); all: every section")
-    ap.add_argument('--pytest-baseline', default=PYTEST_BASELINE, help="the git revision whose test suite (f) compares with today's")
-    ap.add_argument('--repeats', type=int, default=5)
-    ap.add_argument('--images-per-painter', type=int, default=75)
-    ap.add_argument('--size', type=int, default=128)
-    ap.add_argument('--bs', type=int, default=16)
-    ap.add_argument('--nb-workers', default=os.environ.get('NB_WORKERS', '1'))
-    ap.add_argument('--notebooks', help='test only these notebooks (a path or glob, e.g. nbs/03*.ipynb); default: all')
-    ap.add_argument('--no-separate', dest='separate', action='store_false', help="don't also run each notebook alone in a fresh process")
-    args = ap.parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     started, load0 = datetime.now(timezone.utc), os.getloadavg()
     say(f"painters bench ({args.only}) on {machine()}; load average {load0[0]:.2f}")
     if args.only in ('all', 'quick'):

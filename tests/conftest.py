@@ -1,5 +1,5 @@
-import glob, os, shutil, signal, socket, subprocess, sys, time
-from contextlib import contextmanager
+import glob, io, os, shutil, signal, socket, subprocess, sys, time, traceback, warnings
+from contextlib import contextmanager, redirect_stdout, redirect_stderr
 from pathlib import Path
 import pytest
 
@@ -9,10 +9,90 @@ VENV_BIN = Path(sys.executable).parent
 @pytest.fixture
 def root(): return ROOT
 
+# The suite's models are tiny (64 px images, a few a batch): torch computes them in one thread here. On 2 cores shared
+# with another busy process, 2 threads wait for each other in every operation (bench/recipe_cv.py's test: 55-64 s with
+# 2 threads, 8-10 s with 1, on such a machine). OMP_NUM_THREADS, when set, decides instead.
+def pytest_configure(config):
+    if not os.environ.get('OMP_NUM_THREADS'):
+        import torch
+        torch.set_num_threads(1)
+
+@pytest.fixture(autouse=True)
+def torch_threads_kept():
+    "A test that changes torch's threads leaves them as they were for the next"
+    import torch
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
 def run_painters(*args, env=None, timeout=600)->subprocess.CompletedProcess:
     "Run the installed `painters` console script with `args`, as a user's shell would"
     return subprocess.run([venv_tool('painters'), *map(str, args)], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **(env or {})}, timeout=timeout)
+
+# Python's own warning filters, as a fresh `python` has them (pytest's replace them while tests run)
+PYTHON_WARNING_FILTERS = [('default', DeprecationWarning, '__main__'), ('ignore', DeprecationWarning, None),
+                          ('ignore', PendingDeprecationWarning, None), ('ignore', ImportWarning, None), ('ignore', ResourceWarning, None)]
+
+@contextmanager
+def kept_environ():
+    "Within this context, changes to `os.environ` are undone when it ends"
+    saved = dict(os.environ)
+    try: yield os.environ
+    finally:
+        for k in set(os.environ) - set(saved): del os.environ[k]
+        os.environ.update(saved)
+
+@contextmanager
+def in_folder(path:Path):
+    "Within this context, the working folder is `path`"
+    old = os.getcwd(); os.chdir(path)
+    try: yield path
+    finally: os.chdir(old)
+
+def run_in_process(
+    run, # `run(argv)`: the command's work; returns its exit code (`None`: 0), or exits with `SystemExit` as argparse does
+    *args, # the command's arguments (converted with `str`)
+    env:dict|None=None, # added to the environment for the call
+    prog:str='python', # the command's name, for the returned `args`
+)->subprocess.CompletedProcess:
+    """Run a command's `main` in this process, as a fresh Python would run it: in the project folder, with `env` added to the
+    environment, standard output and error captured, warnings printed on standard error as a fresh Python prints them, and
+    the exit code a shell would see (argparse's `--help` 0, its usage errors 2, `sys.exit('message')` 1; an uncaught
+    exception 1, with its traceback). Afterwards the environment, the folder and the warning filters are as they were."""
+    argv, out, err = list(map(str, args)), io.StringIO(), io.StringIO()
+    with kept_environ(), in_folder(ROOT), warnings.catch_warnings(record=True) as seen, redirect_stdout(out), redirect_stderr(err):
+        os.environ.update(env or {})
+        warnings.resetwarnings()
+        for action, category, module in reversed(PYTHON_WARNING_FILTERS): warnings.filterwarnings(action, category=category, module=module or '')
+        try: code = run(argv) or 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            if isinstance(e.code, str): print(e.code, file=sys.stderr)
+        except Exception: traceback.print_exc(); code = 1 # as Python reports an uncaught exception
+        finally:
+            for w in seen: err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line))
+    return subprocess.CompletedProcess([prog, *argv], code, out.getvalue(), err.getvalue())
+
+def painters_cli(*args, env:dict|None=None)->subprocess.CompletedProcess:
+    "`painters args` in this process: `painters.cli.main`, which the console script calls, run by `run_in_process`"
+    from painters.cli import main
+    return run_in_process(main, *args, env=env, prog='painters')
+
+def bench_script(name:str):
+    "bench/`name`.py loaded as a module (its `main` not run), as `python bench/<name>.py` finds its imports"
+    import importlib.util
+    sys.path.insert(0, str(ROOT/'bench'))
+    try:
+        spec = importlib.util.spec_from_file_location(f'bench_{name}', ROOT/'bench'/f'{name}.py')
+        module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+    finally: sys.path.remove(str(ROOT/'bench'))
+    return module
+
+def run_bench_script(name:str, *args, env:dict|None=None)->subprocess.CompletedProcess:
+    "`python bench/<name>.py args` in this process: the script loaded and its `main(argv)` run by `run_in_process`"
+    def run(argv): bench_script(name).main(argv) # exit code 0, unless the script exits otherwise
+    return run_in_process(run, *args, env=env, prog=f'bench/{name}.py')
 
 @pytest.fixture(scope='session')
 def trained(tmp_path_factory):
@@ -20,9 +100,9 @@ def trained(tmp_path_factory):
     made once for the whole suite: every test that needs a trained model uses this one"""
     from types import SimpleNamespace
     tmp = tmp_path_factory.mktemp('trained')
-    r = run_painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
+    r = painters_cli('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
     assert r.returncode == 0, r.stderr
-    r = run_painters('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--backbone', 'efficientnet_lite0', '--out', tmp/'model.pkl')
+    r = painters_cli('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--backbone', 'efficientnet_lite0', '--out', tmp/'model.pkl')
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
     return SimpleNamespace(dir=tmp, paintings=tmp/'paintings', model=tmp/'model.pkl', train=r)
 

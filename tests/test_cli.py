@@ -1,12 +1,14 @@
-"The `painters` command, run as a user runs it: in a subprocess, with good and bad input, checking output and exit codes."
+"""The `painters` command with good and bad input, checking output and exit codes: `painters.cli.main` run in this process
+as the console script runs it (conftest's `painters_cli`); the installed console script itself, and the progress bar on
+a real terminal, in a subprocess."""
 import io, json, os, subprocess, sys, threading, http.server
 from pathlib import Path
 from urllib.parse import urlsplit, parse_qs
 import pytest
 from PIL import Image
-from conftest import ROOT, venv_tool, run_painters
+from conftest import ROOT, venv_tool, run_painters, painters_cli
 
-painters = run_painters # the installed `painters` command, in a subprocess
+painters = painters_cli # the `painters` command, in this process
 
 def one_line_error(r, *words):
     "A bad-input failure: exit code 2, one line on stderr naming the problem, no traceback"
@@ -42,7 +44,8 @@ def test_usage_errors_exit_2():
     assert painters('frobnicate').returncode == 2
 
 def test_bad_settings_is_one_line(tmp_path):
-    one_line_error(painters(env={'PAINTERS_BACKBONE': 'vgg'}), 'backbone', 'PAINTERS_BACKBONE')
+    "The installed console script, in a process of its own: its exit code and its standard error are what a shell sees"
+    one_line_error(run_painters(env={'PAINTERS_BACKBONE': 'vgg'}), 'backbone', 'PAINTERS_BACKBONE')
 
 def test_sample_writes_the_set_and_is_idempotent(work):
     tmp, _ = work
@@ -265,11 +268,15 @@ def test_download_from_a_loopback_commons(commons, tmp_path):
     r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', commons)
     assert r.returncode == 0 and '4 already there' in r.stdout, r.stdout
 
-def test_download_failures_have_exit_codes(tmp_path):
-    import socket
+def test_download_failures_have_exit_codes(tmp_path, monkeypatch):
+    import socket, types, time
+    from painters import paintings
+    waits = [] # the waits between retries, taken note of instead of waited
+    monkeypatch.setattr(paintings, 'time', types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic, time=time.time))
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]  # nothing listens here once closed
-    r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', f'http://127.0.0.1:{port}/w/api.php', timeout=300)
+    r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', f'http://127.0.0.1:{port}/w/api.php')
     assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stdout, r.stderr)
+    assert waits == [1, 2, 4] * 2, waits # each painter's search tried 4 times, waiting longer each time
     assert 'failed' in r.stdout
     one_line_error(painters('download', '--painters', 'monet', 'cezanne', '--dest', tmp_path/'dl2'), 'cezanne')
     (tmp_path/'file').write_text('mine')

@@ -3,7 +3,7 @@ against one process; and the SLURM job scripts."""
 import math, os, subprocess, sys
 from pathlib import Path
 import pytest
-from conftest import ROOT, run_painters
+from conftest import ROOT, painters_cli
 
 N_PER_PAINTER, BS = 13, 11 # 26 paintings: 5 validation images (an odd number: 2 processes pad them to 6), 21 training (11 a process)
 
@@ -16,7 +16,7 @@ def two_processes(tmp_path_factory):
         if os.environ.get('CI'): pytest.fail(msg + " (CI is set: this test must run here)", pytrace=False)
         pytest.skip(msg)
     tmp = tmp_path_factory.mktemp('distributed')
-    r = run_painters('sample', '--dest', tmp/'paintings', '--n', N_PER_PAINTER, '--size', 64)
+    r = painters_cli('sample', '--dest', tmp/'paintings', '--n', N_PER_PAINTER, '--size', 64)
     assert r.returncode == 0, r.stderr
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '-m', 'painters.cli', 'train',
            tmp/'paintings', '--epochs', 1, '--size', 64, '--bs', BS, '--backbone', 'efficientnet_lite0', '--out', tmp/'models'/'model.pkl']

@@ -2,7 +2,7 @@
 import json, os, shutil, subprocess, sys, tomllib
 from pathlib import Path
 import pytest
-from conftest import ROOT, venv_tool
+from conftest import ROOT, venv_tool, kept_environ, bench_script
 
 def _copy_project(dst:Path):
     for name in ('pyproject.toml', 'settings.ini'): shutil.copy(ROOT/name, dst/name)
@@ -99,45 +99,82 @@ def test_lab_and_readme_speak_of_threads():
     r = subprocess.run(['make', '-n', 'lab'], cwd=ROOT, capture_output=True, text=True)
     assert 'torch.get_num_threads()' in r.stdout, r.stdout
 
-def _modules_after_import(module:str)->set:
-    "The module names loaded by importing `module` in a fresh Python"
-    code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return set(json.loads(r.stdout.strip().splitlines()[-1]))
+LIGHT = ['painters.cli', 'painters.app', 'painters.inference'] # the command and the app
+LAYERED = {'painters.backbones': ('painters.features', 'painters.learner', 'painters.bias', 'painters.inference'),
+           'painters.features': ('painters.learner', 'painters.bias', 'painters.inference'),
+           'painters.painterly': ('painters.backbones', 'painters.features', 'painters.learner', 'painters.bias')}
 
-@pytest.mark.parametrize('module', ['painters.cli', 'painters.app', 'painters.inference'])
-def test_the_command_and_the_app_stay_light(module):
+# One Python for every import check: each module is imported in a child forked from it, so each child starts as a
+# fresh Python does. The light modules and `painters.paintings` are imported in children of the bare Python; the
+# layers, whose checks concern painters' own modules only, in children forked after torch and fastai are loaded.
+FRESH_IMPORTS = r"""
+import builtins, importlib, io, json, os, sys, traceback
+def child(module):
+    "In a forked child: import `module`, with `open` spied on; what it loaded and which setting files it opened"
+    seen, real = [], io.open
+    def spy(f, *a, **k): seen.append(str(f)); return real(f, *a, **k)
+    builtins.open = io.open = spy
+    try: importlib.import_module(module)
+    except BaseException: return dict(error=traceback.format_exc())
+    finally: builtins.open = io.open = real
+    return dict(modules=sorted(sys.modules), opened=[f for f in seen if f.endswith(('.ini', '.cfg', '.toml'))])
+def imported(module):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        with os.fdopen(w, 'w') as f: json.dump(child(module), f)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f: out = json.load(f)
+    os.waitpid(pid, 0)
+    return out
+bare, layered = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+found = {m: imported(m) for m in bare}
+import torch, fastai.vision.all # noqa: F401
+found.update({m: imported(m) for m in layered})
+print(json.dumps(found))
+"""
+
+@pytest.fixture(scope='module')
+def fresh_imports()->dict:
+    "For each module checked here: the module names importing it loads, and the setting files it opens, as in a fresh Python"
+    bare = [*LIGHT, 'painters.paintings', 'painters.painterly']
+    layered = [m for m in LAYERED if m not in bare]
+    r = subprocess.run([sys.executable, '-c', FRESH_IMPORTS, json.dumps(bare), json.dumps(layered)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+def _modules_after_import(fresh_imports:dict, module:str)->set:
+    "The module names loaded by importing `module` in a fresh Python"
+    assert 'error' not in fresh_imports[module], fresh_imports[module].get('error')
+    return set(fresh_imports[module]['modules'])
+
+@pytest.mark.parametrize('module', LIGHT)
+def test_the_command_and_the_app_stay_light(module, fresh_imports):
     "The command and the app answer through `painters.inference`: never the data-bias lesson, scikit-learn or pandas"
-    loaded = _modules_after_import(module)
+    loaded = _modules_after_import(fresh_imports, module)
     heavy = sorted(m for m in loaded if m.split('.')[0] in ('sklearn', 'pandas', 'accelerate') or m in ('painters.bias', 'painters.distributed'))
     assert not heavy, f"importing {module} loads {heavy[:8]}"
 
-@pytest.mark.parametrize('module,below', [
-    ('painters.backbones', ('painters.features', 'painters.learner', 'painters.bias', 'painters.inference')),
-    ('painters.features', ('painters.learner', 'painters.bias', 'painters.inference')),
-    ('painters.painterly', ('painters.backbones', 'painters.features', 'painters.learner', 'painters.bias')),
-])
-def test_layers_import_only_the_layers_below(module, below):
+@pytest.mark.parametrize('module,below', list(LAYERED.items()))
+def test_layers_import_only_the_layers_below(module, below, fresh_imports):
     "settings -> paintings/painterly -> data -> backbones -> features -> learner -> inference -> app, cli: never upwards"
-    loaded = _modules_after_import(module)
+    loaded = _modules_after_import(fresh_imports, module)
     assert not loaded & set(below), f"importing {module} loads {sorted(loaded & set(below))}"
 
-def test_importing_paintings_reads_no_file(tmp_path):
+def test_importing_paintings_reads_no_file(fresh_imports):
     "`import painters.paintings` reads no settings file: settings are read when a function needs them"
-    code = ("import builtins, io, sys; seen = []\n"
-            "real = io.open\n"
-            "def spy(f, *a, **k): seen.append(str(f)); return real(f, *a, **k)\n"
-            "builtins.open = io.open = spy\n"
-            "import painters.paintings\n"
-            "print([f for f in seen if f.endswith(('.ini', '.cfg', '.toml'))])")
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip().splitlines()[-1] == '[]', r.stdout
+    found = fresh_imports['painters.paintings']
+    assert 'error' not in found, found.get('error')
+    assert found['opened'] == [], found['opened']
 
 @pytest.mark.parametrize('script', sorted(p.name for p in (ROOT/'bench').glob('*.py')))
-def test_bench_scripts_import_and_say_how_to_run_them(script):
-    "Every bench script's imports resolve (the library moves under them) and `--help` says how to run it"
-    r = subprocess.run([sys.executable, str(ROOT/'bench'/script), '--help'], capture_output=True, text=True, cwd=ROOT, timeout=300)
+def test_bench_scripts_import_and_say_how_to_run_them(script, monkeypatch):
+    "Every bench script's imports resolve (the library moves under them) and `--help` says how to run it, before its slow imports"
+    r = subprocess.run([sys.executable, str(ROOT/'bench'/script), '--help'], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert 'Traceback' not in r.stderr, r.stderr[-2000:]
     assert 'usage' in (r.stdout + r.stderr).lower(), (r.stdout[-500:], r.stderr[-500:])
+    monkeypatch.setattr(sys, 'path', list(sys.path)) # speed.py puts bench/ on it, as scripts that import each other do
+    with kept_environ(): bench_script(script.removesuffix('.py')) # its imports, in this process (its `main` not run)

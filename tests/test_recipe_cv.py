@@ -1,10 +1,9 @@
 "bench/recipe_cv.py, the cross-validation behind the recipe's claim, on a small generated set"
-import subprocess, sys
-from conftest import ROOT, venv_tool
+from conftest import ROOT, run_bench_script, bench_script
 
-def recipe_cv(*args, timeout=900):
-    return subprocess.run([venv_tool('python'), str(ROOT/'bench'/'recipe_cv.py'), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+def recipe_cv(*args):
+    "`python bench/recipe_cv.py args`, run in this process (conftest's `run_bench_script`)"
+    return run_bench_script('recipe_cv', *args)
 
 def test_recipe_cv_scores_every_painting_once_per_candidate(tmp_path):
     from painters.painterly import make_sample_paintings
@@ -26,12 +25,12 @@ def test_recipe_cv_bad_folder_is_one_clear_line(tmp_path):
     r = recipe_cv(tmp_path, '--only', 'probe,magic', '--out', tmp_path/'results')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
 
-def test_probe_cv_compares_variants_on_the_same_folds(tmp_path, capsys):
+def test_probe_cv_compares_variants_on_the_same_folds(tmp_path, capsys, monkeypatch):
     "bench/probe_cv.py: one row per candidate, each scored on every painting once per repeat, then paired tests against the first"
-    import importlib.util
+    import torch
     from painters.painterly import make_sample_paintings
-    spec = importlib.util.spec_from_file_location('probe_cv', ROOT/'bench'/'probe_cv.py')
-    probe_cv = importlib.util.module_from_spec(spec); spec.loader.exec_module(probe_cv)
+    probe_cv = bench_script('probe_cv')
+    monkeypatch.setattr(torch, 'set_num_threads', lambda n: None) # its `main` takes every core; here the suite's threads stay
     path = make_sample_paintings(tmp_path/'p', n_per_painter=6, size=64, seed=3)
     probe_cv.main([str(path), '--folds', '2', '--repeats', '2', '--only', 'lite0@64;lite0@64+flip;lite9@64', '--out', str(tmp_path/'r')])
     out = capsys.readouterr().out.splitlines()
