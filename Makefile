@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate
+.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate gpu-check gpu-wheels
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -88,6 +88,16 @@ probe-cv: setup ## frozen-feature probes compared on DATA: 5 repeats x 4 folds, 
 # (about an hour on a 2-core CPU for the default; try CALIBRATE_ARGS="--difficulty 0 0.5 1 --sets 1 --seeds 1" first)
 calibrate: setup ## the generated set's difficulty, measured: one table of errors per difficulty, set and training seed (CALIBRATE_ARGS)
 	$(BIN)/python bench/calibrate_set.py $(CALIBRATE_ARGS)
+
+# the workshop on a CUDA GPU: every notebook (as test-nbs runs them), training speed in fp32/fp16/bf16 beside the CPU's,
+# mixed precision's error rates, `painters train` under torchrun; one file, bench/results/gpu-<date>.md. It needs no
+# `make setup`: on a GPU machine without internet it installs .whl/ (from `make gpu-wheels`) and keeps the machine's torch.
+GPU_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+gpu-check: ## on a machine with a CUDA GPU: notebooks, speed, mixed precision and torchrun there, into bench/results/gpu-<date>.md (GPU_ARGS)
+	$(GPU_PYTHON) tools/gpu_check.py $(GPU_ARGS)
+
+gpu-wheels: setup ## download into .whl/ the wheels `make gpu-check` installs on a GPU machine without internet (Python 3.12)
+	$(BIN)/python tools/gpu_wheels.py .whl
 
 clean: ## remove the virtual environment, caches and build caches (never data/, models/, nbs/ or your own files)
 	rm -rf $(VENV) .pytest_cache _proc _docs *.egg-info

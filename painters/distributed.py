@@ -121,7 +121,11 @@ def data_parallel():
     if int(os.environ.get('WORLD_SIZE', 1)) < 2: yield Launch(); return
     try: from accelerate import PartialState
     except ImportError: raise ValueError("training on several processes needs Accelerate: pip install accelerate (or the workshop's extra: pip install -e '.[dist]')") from None
-    if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0))); state = PartialState()
+    if torch.cuda.is_available():
+        local, gpus = int(os.environ.get('LOCAL_RANK', 0)), torch.cuda.device_count()
+        if local >= gpus: raise ValueError(f"Process {local} of this node has no GPU of its own: the node has {gpus}. Start one process per "
+                                           f"GPU (torchrun --nproc_per_node {gpus}), or hide the GPUs (CUDA_VISIBLE_DEVICES=) to train on the CPU.")
+        torch.cuda.set_device(local); state = PartialState()
     else: os.environ['ACCELERATE_USE_CPU'] = '1'; state = PartialState(cpu=True, backend='gloo') # Accelerate picks no mode by itself
     old = defaults.callbacks
     defaults.callbacks = [*old, DataParallel]
