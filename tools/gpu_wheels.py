@@ -21,7 +21,7 @@ WHEELS = ('fastai fastcore fastprogress fastdownload fasttransform plum-dispatch
 # what the rest of WHEELS' requirements come from: the GPU machine's own packages (its image's list, 2026-11), or nothing
 # (fastai's spacy serves only its text models, which the workshop never imports)
 ON_THE_GPU_MACHINE = ('torch torchvision timm accelerate numpy scipy pandas matplotlib scikit-learn pillow requests rich pyyaml '
-                      'psutil packaging pygments python-dateutil six cloudpickle typing-extensions click setuptools build wheel').split()
+                      'psutil packaging pygments python-dateutil six cloudpickle typing-extensions click setuptools build wheel urllib3').split()
 NOT_NEEDED = ('spacy',)
 PLATFORMS = ('manylinux_2_28_x86_64', 'manylinux_2_27_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64', 'manylinux1_x86_64')
 CARRY_LIMIT = 58 * 2**20 # what can travel beside the working tree (64 MiB in all)
