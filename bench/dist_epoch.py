@@ -9,7 +9,8 @@ from fastai.callback.core import Callback
 import fastai.callback.progress # `no_bar`
 from painters.distributed import data_parallel
 from painters.data import painter_dls
-from painters.learner import painter_learner, LINEAR_HEAD, FreezeBodyBN
+from painters.learner import painter_learner
+from painters.recipe import LINEAR_HEAD, FreezeBodyBN
 
 class CountImages(Callback):
     "Training images this process trained on"

@@ -48,7 +48,8 @@ from fastai.vision.all import FuncSplitter, parent_label, set_seed
 from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
 from painters.backbones import pretrained_backbone
 from painters.features import linear_probe
-from painters.learner import RECIPE, LINEAR_HEAD, painter_learner, fine_tune_recipe, head_from_probe
+from painters.learner import painter_learner
+from painters.recipe import RECIPE, LINEAR_HEAD, fine_tune_recipe, head_from_probe
 
 def fold_dls(files:list, valid:set, path:Path, size:int, aug:bool, bs:int=16):
     "The workshop's DataLoaders on `path`, validating on the files in `valid`"

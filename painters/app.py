@@ -43,7 +43,7 @@ def quick_model(
     "Fine-tune a small pretrained model on a few generated paintings, for trying the app when no model is exported"
     import tempfile
     from painters.painterly import make_sample_paintings
-    from painters.learner import train_painter_model
+    from painters.recipe import train_painter_model
     folder = Path(folder or tempfile.mkdtemp(prefix='painters-quick-'))
     path = make_sample_paintings(folder, n_per_painter=n, size=max(size, 64))
     learn = train_painter_model(path, size=size, epochs=epochs, aug=False, bs=8, quiet=True)

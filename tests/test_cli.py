@@ -83,7 +83,7 @@ def test_sample_shows_a_progress_bar_on_a_terminal_only(tmp_path):
     assert r.returncode == 0 and 'painting' not in r.stderr, r.stderr
 
 def test_train_help_says_which_recipe_and_size():
-    from painters.learner import RECIPE
+    from painters.recipe import RECIPE
     r = painters('train', '--help')
     text = ' '.join(r.stdout.split())
     assert 'LP-FT' in text and f"{RECIPE['epochs']} gentle epochs" in text and 'lr 1e-4' in text and RECIPE['lr'] == 1e-4, text

@@ -1,10 +1,11 @@
-"Export + load_learner in a fresh process, clear load errors, the learner's checks and LP-FT (painters.learner)"
+"Export + load_learner in a fresh process, clear load errors, the learner's checks (painters.learner) and LP-FT (painters.recipe)"
 import json, pickle, subprocess, sys, textwrap
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
 
 from painters import learner as L
+from painters import recipe as R
 from painters import inference as I
 from painters.backbones import BackboneError
 from painters.features import FrozenFeatures, LinearProbe, linear_probe
@@ -92,24 +93,24 @@ def test_train_painter_model_runs_the_recipe(exported):
     learn = exported[0]
     assert len(learn.recorder.values) == 1 and learn.arch == 'efficientnet_lite0'
     assert isinstance(learn.model[-1][-1], nn.Linear) and 0 <= learn.probe_error <= 1 # LP-FT: a linear head, started from the probe
-    assert not any(isinstance(cb, L.FreezeBodyBN) for cb in learn.cbs) # used while training only: never pickled by export
+    assert not any(isinstance(cb, R.FreezeBodyBN) for cb in learn.cbs) # used while training only: never pickled by export
 
 
 def test_head_from_probe_refuses_a_probe_of_other_features(tmp_path):
     from painters.data import painter_dls
     dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
-    learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
+    learn = L.painter_learner(dls, 'efficientnet_lite0', **R.LINEAR_HEAD)
     X, y = FrozenFeatures(learn).of_dl(dls.test_dl(dls.train.items, with_labels=True))
     other = LinearProbe(folds=2).fit(X[:, :100], y) # fitted on 100 of the 1280 features
-    with pytest.raises(ValueError, match="linear_probe"): L.head_from_probe(learn, other)
-    with pytest.raises(ValueError, match="LINEAR_HEAD"): L.head_from_probe(L.painter_learner(dls, 'efficientnet_lite0'), other)
+    with pytest.raises(ValueError, match="linear_probe"): R.head_from_probe(learn, other)
+    with pytest.raises(ValueError, match="LINEAR_HEAD"): R.head_from_probe(L.painter_learner(dls, 'efficientnet_lite0'), other)
 
 
 def test_head_from_an_unscaled_probe_predicts_as_the_probe(tmp_path):
     "A probe on the raw features (`scale=False`, as the data-bias lesson fits them) goes into the head as well as a standardised one"
     from painters.data import painter_dls
     dls = painter_dls(_tiny_set(tmp_path/'p', n=8, size=64), size=64, bs=4)
-    learn = L.painter_learner(dls, 'efficientnet_lite0', **L.LINEAR_HEAD)
+    learn = L.painter_learner(dls, 'efficientnet_lite0', **R.LINEAR_HEAD)
     probe = linear_probe(learn, dls, Cs=(0.1,), scale=False)
-    L.head_from_probe(learn, probe)
+    R.head_from_probe(learn, probe)
     with learn.no_bar(): assert float(learn.validate()[1]) == pytest.approx(probe.valid_error, abs=1e-6)
