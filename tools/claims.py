@@ -11,11 +11,10 @@ Usage: python tools/claims.py [--seeds 10] [--first 1] [NOTEBOOK ...]   (NOTEBOO
 import argparse, json, os, re, subprocess, sys, tempfile, time
 from collections import defaultdict
 from pathlib import Path
+from gpu_check import REFUSE_NETWORK # the Makefile's test-nbs: a proxy nothing answers, 127.0.0.1 reachable (a test ties them)
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
-REFUSE_NETWORK = {k: 'http://127.0.0.1:9' for k in ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy')} | {
-    'NO_PROXY': '127.0.0.1,localhost', 'no_proxy': '127.0.0.1,localhost'} # as the Makefile's test-nbs
 
 def notebooks(names:list)->list:
     "The notebooks `nbdev-test` runs, in its order; only those whose name starts with one of `names` when given"
