@@ -24,5 +24,5 @@ def test_a_claim_that_depends_on_the_seed_is_caught(tmp_path):
 
 def test_notebooks_are_those_nbdev_test_runs():
     names = [p.name for p in claims.notebooks([])]
-    assert names == sorted(names) and '01_whole_game.ipynb' in names and '90_settings.ipynb' in names
-    assert [p.name for p in claims.notebooks(['03', '90'])] == ['03_transfer_learning.ipynb', '90_settings.ipynb']
+    assert names == sorted(names) and '01_whole_game.ipynb' in names and '10_settings.ipynb' in names
+    assert [p.name for p in claims.notebooks(['03', '10'])] == ['03_transfer_learning.ipynb', '10_settings.ipynb']

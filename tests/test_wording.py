@@ -3,8 +3,10 @@ import json, re
 from pathlib import Path
 import pytest
 from conftest import ROOT
+import sys; sys.path.insert(0, str(ROOT/'tools'))
+import outputs # tools/outputs.py: the one list of lessons
 
-LESSONS = sorted(p for p in (ROOT/'nbs').glob('0[0-9]_*.ipynb'))
+LESSONS = outputs.lessons()
 # words that belong to the project's history or its test machinery, not to a learner's lesson
 DEV_WORDING = {
     r"\bseed (?:webinar|workshop|lesson|slides?)\b|\bthe seed's\b|\bin the seed\b": "the original webinar is 'the original webinar' or 'the original slides'; 'seed' means the random seed",

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/'nbs'
 RECORD = NBS/'_outputs.json' # per lesson: code digest, data, device, seconds, date
-LESSON_RE = re.compile(r'^0\d_.*\.ipynb$') # lessons are nbs/0*_*.ipynb; the internals (9*) and index carry no outputs
+LESSON_RE = re.compile(r'^0\d_.*\.ipynb$') # lessons are nbs/0*_*.ipynb; the internals (1*, 2*) and index carry no outputs
 STAMP_RE = re.compile(r'\n*\*Stored outputs:[^\n]*\*\s*$') # the line `make outputs` writes at the end of the first markdown cell
 WIDGET = 'application/vnd.jupyter.widget-view+json'
 MAX_MB = 3.0 # a lesson notebook with its outputs stays under this size
