@@ -1,7 +1,7 @@
 #!/bin/bash
 # One node, several GPUs: one `torchrun` starts one `painters train` process per GPU (NCCL between them).
 # Submit from the workshop folder (the one holding .venv): sbatch slurm/one_node.sh data/commons
-# Explained in nbs/21_distributed.ipynb. Adapt the #SBATCH lines (account, GPUs, time) to your cluster.
+# Explained in nbs/22_distributed.ipynb. Adapt the #SBATCH lines (account, GPUs, time) to your cluster.
 #SBATCH --job-name=painters-one-node
 #SBATCH --nodes=1
 #SBATCH --ntasks-per-node=1

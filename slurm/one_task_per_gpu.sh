@@ -1,7 +1,7 @@
 #!/bin/bash
 # Without a launcher: `srun` itself starts one `painters train` per GPU, on one or several nodes. painters maps
 # SLURM's variables (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, the first node of SLURM_JOB_NODELIST) to the ones
-# PyTorch reads (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR); see `slurm_to_torch` in nbs/21_distributed.ipynb.
+# PyTorch reads (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR); see `slurm_to_torch` in nbs/22_distributed.ipynb.
 # Submit from the workshop folder: sbatch slurm/one_task_per_gpu.sh data/commons
 #SBATCH --job-name=painters-tasks
 #SBATCH --nodes=1

@@ -3,7 +3,7 @@
 # the first node, and each starts one `painters train` process per GPU of its node.
 # Submit from the workshop folder (the one holding .venv), on a shared filesystem every node sees:
 #   sbatch slurm/several_nodes.sh data/commons
-# Explained in nbs/21_distributed.ipynb. Adapt the #SBATCH lines (account, nodes, GPUs, time) to your cluster.
+# Explained in nbs/22_distributed.ipynb. Adapt the #SBATCH lines (account, nodes, GPUs, time) to your cluster.
 #SBATCH --job-name=painters-several-nodes
 #SBATCH --nodes=2
 #SBATCH --ntasks-per-node=1

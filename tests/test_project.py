@@ -166,7 +166,7 @@ def test_layers_import_only_the_layers_below(module, below, fresh_imports):
     assert not loaded & set(below), f"importing {module} loads {sorted(loaded & set(below))}"
 
 def _notebook_of_module()->dict:
-    "Each exported module and the notebook it comes from (its `#| default_exp`), e.g. 'painters.recipe': '16_recipe'"
+    "Each exported module and the notebook it comes from (its `#| default_exp`), e.g. 'painters.recipe': '17_recipe'"
     found = {}
     for nb in sorted((ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')):
         for c in json.loads(nb.read_text())['cells']:
