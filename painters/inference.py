@@ -7,13 +7,15 @@ from __future__ import annotations
 import io, warnings
 from pathlib import Path
 import numpy as np
+from fastcore.basics import patch
 from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['MIN_IMAGE_SIDE', 'MAX_IMAGE_PIXELS', 'TRAIN_IN_PYTHON', 'UNSURE', 'DEFAULT_MAX_ERROR', 'DEFAULT_THRESHOLD',
-           'ImageFileError', 'open_painting', 'ModelFileError', 'load_painter_model', 'predict_painter',
-           'painter_verdict', 'verdict_text', 'coverage_error', 'abstain_threshold', 'choose_threshold',
-           'model_threshold']
+__all__ = ['MIN_IMAGE_SIDE', 'MAX_IMAGE_PIXELS', 'TRAIN_IN_PYTHON', 'UNSURE', 'OUT_OF_DOMAIN', 'DEFAULT_MAX_ERROR',
+           'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'ImageFileError', 'open_painting', 'ModelFileError',
+           'load_painter_model', 'predict_painter', 'painter_verdict', 'verdict_text', 'coverage_error',
+           'abstain_threshold', 'choose_threshold', 'model_threshold', 'PaintingGuard', 'painter_features',
+           'choose_guard', 'model_guard', 'judge_painting']
 
 # %% ../nbs/16_inference.ipynb #e1cc19ec
 MIN_IMAGE_SIDE = 32 # smaller images (in pixels, either side) are refused: too little of a painting to judge
@@ -95,6 +97,7 @@ def predict_painter(
 
 # %% ../nbs/16_inference.ipynb #b0d45f4b
 UNSURE = 'unsure' # what `painter_verdict` answers when the circuit breaker trips
+OUT_OF_DOMAIN = 'out of domain' # what it answers for a picture unlike the paintings the model learned from
 
 def _numpy(x)->np.ndarray: # `x` (array, list, or tensor on any device) as a numpy array
     return x.detach().cpu().numpy() if hasattr(x, 'detach') else np.asarray(x)
@@ -103,20 +106,27 @@ def painter_verdict(
     probs, # one image's probabilities, one per painter (array, tensor or list)
     vocab, # the painters' names, in the same order
     threshold:float, # the confidence needed to answer, e.g. from `abstain_threshold`
-)->str: # the painter's name, or `UNSURE` (hand the image to a human)
+    out_of_domain:bool=False, # the out-of-domain guard refused the picture (see `PaintingGuard` below)
+)->str: # the painter's name, `UNSURE` (hand the image to a human), or `OUT_OF_DOMAIN`
     "The circuit breaker: the likeliest painter when the model is confident enough, else `UNSURE`"
     probs = _numpy(probs).astype(float).reshape(-1)
     if len(probs) != len(vocab): raise ValueError(f"{len(probs)} probabilities for {len(vocab)} painters ({', '.join(map(str, vocab))}): give one per painter.")
+    if out_of_domain: return OUT_OF_DOMAIN
     return str(vocab[probs.argmax()]) if probs.max() >= threshold else UNSURE
 
 def verdict_text(
     probs:dict, # painter -> probability, as from `predict_painter`
     threshold:float, # the confidence needed to answer
-)->str: # e.g. 'monet 0.93', or 'unsure (best guess monet 0.55)'
-    "One line for `probs`: the painter and its probability, or 'unsure' with the best guess"
+    score:float|None=None, # the out-of-domain guard's distance for this picture (`None`: no guard)
+    limit:float|None=None, # the guard's threshold: farther than this is out of domain
+)->str: # e.g. 'monet 0.93', 'unsure (best guess monet 0.55)', 'out of domain: ...'
+    "One line for `probs`: the painter and its probability, 'unsure' with the best guess, or 'out of domain' with the distance"
     if not probs: raise ValueError("No probabilities to decide from: `probs` is empty.")
     best, p = max(probs.items(), key=lambda kv: kv[1])
-    verdict = painter_verdict(list(probs.values()), list(probs), threshold)
+    far = score is not None and limit is not None and score > limit
+    verdict = painter_verdict(list(probs.values()), list(probs), threshold, out_of_domain=far)
+    if verdict == OUT_OF_DOMAIN:
+        return f"{OUT_OF_DOMAIN}: not like the paintings this model was trained on (distance {score:.3f} > {limit:.3f}; best guess {best} {p:.2f})"
     return f"{best} {p:.2f}" if verdict != UNSURE else f"{UNSURE} (best guess {best} {p:.2f})"
 
 # %% ../nbs/16_inference.ipynb #60abd3a5
@@ -169,3 +179,106 @@ def model_threshold(
                                    "(train it again with `painters train` to choose one)")
     return t, (f"chosen on the model's {getattr(learn, 'abstain_valid_size', '?')} validation images when it was trained, "
                f"for at most {learn.abstain_max_error:.0%} error on the images it answers")
+
+# %% ../nbs/16_inference.ipynb #4b1a9705
+GUARD_K = 5 # how many nearest training paintings the guard averages over
+GUARD_REFUSE = 0.02 # the share of validation paintings the guard's threshold may refuse
+
+def _unit(x)->np.ndarray: # the rows of `x` scaled to length 1
+    x = _numpy(x).astype(np.float32).reshape(len(x), -1)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+# %% ../nbs/16_inference.ipynb #8ea652f3
+class PaintingGuard:
+    "How unlike the training paintings a picture is: the mean cosine distance of its features to the `k` nearest of theirs"
+    def __init__(self,
+        features, # (n_paintings, n_features): the training paintings' features, e.g. from `painter_features`
+        k:int=GUARD_K, # how many nearest training paintings to average over
+    ):
+        if len(features) < k: raise ValueError(f"The guard needs at least k={k} training paintings, not {len(features)}: train on more paintings.")
+        self.features, self.k = _unit(features).astype(np.float16), k
+        self.threshold, self.refuse_rate, self.n_valid = float('inf'), None, 0 # refuses nothing until `calibrate`
+    def __repr__(self): return f"PaintingGuard({len(self.features)} paintings, k={self.k}, threshold={self.threshold:.3f})"
+
+# %% ../nbs/16_inference.ipynb #a9eb319b
+@patch
+def score(self:PaintingGuard,
+    feats, # (n_pictures, n_features) features of the pictures to judge
+)->np.ndarray: # one distance per picture: 0 for a training painting's twin, up to 2
+    "The mean cosine distance of each picture's features to its `k` nearest training paintings'"
+    d = 1 - _unit(feats) @ self.features.astype(np.float32).T
+    return np.sort(d, axis=1)[:, :self.k].mean(1)
+
+@patch
+def calibrate(self:PaintingGuard,
+    valid_feats, # features of paintings the guard has not seen (the validation paintings)
+    refuse_rate:float=GUARD_REFUSE, # the share of them the threshold may refuse
+)->float: # the threshold, also stored as `self.threshold`
+    "The smallest threshold that refuses at most `refuse_rate` of the validation paintings"
+    if not 0 <= refuse_rate < 1: raise ValueError(f"refuse_rate={refuse_rate} must be a rate from 0 to 1, e.g. 0.02 for 2%.")
+    scores = np.sort(self.score(valid_feats))
+    self.threshold = float(scores[len(scores) - 1 - int(refuse_rate * len(scores))]) # the most it may refuse: floor(rate x n)
+    self.refuse_rate, self.n_valid = refuse_rate, len(valid_feats)
+    return self.threshold
+
+@patch
+def refuses(self:PaintingGuard, feats)->np.ndarray: # True for each picture too far from the training paintings
+    "Which pictures lie farther from the training paintings than the threshold"
+    return self.score(feats) > self.threshold
+
+# %% ../nbs/16_inference.ipynb #313c9fa8
+def painter_features(
+    learn, # a painter classifier whose last module (its head) reads the features
+    items:list, # image files or PIL images
+    bs:int=32, # images per batch
+)->tuple: # (probabilities: (n, n_painters), features: (n, n_features)), from one pass through the model
+    "The probabilities of `items` and the features the head reads, averaged over each picture"
+    import torch, fastai.callback.progress # `no_bar`
+    from fastai.vision.core import PILImage
+    feats = []
+    def keep(module, args): x = args[0].detach().float(); feats.append((x.mean((2, 3)) if x.ndim == 4 else x.flatten(1)).cpu())
+    hook = learn.model[-1].register_forward_pre_hook(keep)
+    try:
+        dl = learn.dls.test_dl([PILImage.create(i) if isinstance(i, Image.Image) else i for i in items], bs=bs)
+        with learn.no_bar(): probs, _ = learn.get_preds(dl=dl)
+    finally: hook.remove()
+    return _numpy(probs), torch.cat(feats).numpy()
+
+# %% ../nbs/16_inference.ipynb #e03b74c6
+def choose_guard(
+    learn, # a trained `Learner`: its training paintings make the guard, its validation paintings choose the threshold
+    k:int=GUARD_K, # how many nearest training paintings to average over
+    refuse_rate:float=GUARD_REFUSE, # the share of validation paintings the threshold may refuse
+)->PaintingGuard: # also stored as `learn.painting_guard` (exported with the model)
+    "Fit the out-of-domain guard on `learn`'s training paintings and choose its threshold on the validation ones"
+    guard = PaintingGuard(painter_features(learn, learn.dls.train.items)[1], k)
+    guard.calibrate(painter_features(learn, learn.dls.valid.items)[1], refuse_rate)
+    learn.painting_guard = guard
+    return guard
+
+def model_guard(
+    learn, # a loaded or trained `Learner`
+)->tuple: # (the `PaintingGuard` or None, what it does in words)
+    "The out-of-domain guard stored with `learn`, or None for a model exported without one"
+    g = getattr(learn, 'painting_guard', None)
+    if g is None: return None, ("this model has no out-of-domain guard: it answers for any picture "
+                                "(train it again with `painters train` to add one)")
+    return g, (f"refuses pictures farther than {g.threshold:.3f} from its {len(g.features)} training paintings "
+               f"(chosen so that at most {g.refuse_rate:.0%} of its {g.n_valid} validation paintings are)")
+
+# %% ../nbs/16_inference.ipynb #292b5cc8
+def judge_painting(
+    learn, # a trained painter classifier, e.g. from `load_painter_model`
+    img, # an image file, its bytes, or a PIL image
+    threshold:float|None=None, # the confidence needed to answer; `None`: the model's own (`model_threshold`)
+    guard:bool=True, # refuse pictures unlike the training paintings, when the model has a guard
+)->dict: # verdict, probs (painter -> probability, likeliest first), score and limit (the guard's, or None)
+    "The verdict on one picture: a painter, `UNSURE`, or `OUT_OF_DOMAIN`, with what it was decided from"
+    if not isinstance(img, Image.Image): img = open_painting(img)
+    probs, feats = painter_features(learn, [img])
+    probs = dict(sorted({str(v): round(float(p), 4) for v, p in zip(learn.dls.vocab, probs[0])}.items(), key=lambda kv: -kv[1]))
+    t = model_threshold(learn)[0] if threshold is None else threshold
+    g = model_guard(learn)[0] if guard else None
+    score, limit = (float(g.score(feats)[0]), g.threshold) if g is not None else (None, None)
+    verdict = painter_verdict(list(probs.values()), list(probs), t, out_of_domain=score is not None and score > limit)
+    return dict(verdict=verdict, probs=probs, score=score, limit=limit)
