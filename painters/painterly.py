@@ -7,15 +7,15 @@ from __future__ import annotations
 import io, json, os, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from .settings import read_settings
 
 # %% auto #0
-__all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'EARLY', 'MANIFEST', 'PainterlyError',
-           'Scene', 'random_scene', 'scene_reference', 'Style', 'blend_styles', 'painting_manner', 'reproduce',
-           'keep_exposure', 'scene_from_number', 'paint_scene', 'sample_scenes', 'painting_name',
-           'make_sample_paintings', 'colour_statistics']
+__all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'STYLES', 'NEUTRAL_STYLES', 'MANIFEST', 'PainterlyError', 'Scene', 'random_scene',
+           'scene_reference', 'Style', 'reproduce', 'scene_from_number', 'paint_scene', 'sample_scenes',
+           'painting_name', 'make_sample_paintings', 'colour_statistics']
 
 # %% ../nbs/11_painterly.ipynb #2c969739
 class PainterlyError(ValueError):
@@ -28,7 +28,7 @@ MOTIFS = dict(
 )
 ALL_MOTIFS = tuple(dict.fromkeys(MOTIFS['monet'] + MOTIFS['vangogh'])) # every motif, each once
 LIGHTS = ('day', 'morning', 'sunset', 'night', 'fog', 'overcast') # the lights a scene can be in
-NIGHT_MOTIFS = ('starry_night',) # motifs that need a dark sky
+_NIGHT_MOTIFS = ('starry_night',) # motifs that need a dark sky
 
 # %% ../nbs/11_painterly.ipynb #22b19a53
 @dataclass(frozen=True)
@@ -40,11 +40,13 @@ class Scene:
     warmth:float    # colour temperature shift, -1 (cool) to 1 (warm)
     detail:int      # seed for the positions and sizes of the scene's shapes
 
-# %% ../nbs/11_painterly.ipynb #0e30a475
+# %% ../nbs/11_painterly.ipynb #8d1edbeb
 def _check_motifs(motifs):
+    "Refuse a `motifs` argument other than 'painter' or 'shared'"
     if motifs not in ('painter', 'shared'):
         raise PainterlyError(f"motifs={motifs!r} is not one of 'painter' (subjects typical of each painter) or 'shared' (the same scenes for all)")
 
+# %% ../nbs/11_painterly.ipynb #0e30a475
 def random_scene(
     rng:np.random.Generator, # where the randomness comes from (`np.random.default_rng(seed)`)
     motifs:str='shared', # 'painter': a subject typical of `painter`; 'shared': any subject
@@ -57,57 +59,328 @@ def random_scene(
         choices = MOTIFS.get(painter, ALL_MOTIFS) if motifs == 'painter' else ALL_MOTIFS
         motif = choices[rng.integers(len(choices))]
     elif motif not in ALL_MOTIFS: raise PainterlyError(f"motif={motif!r} is unknown; choose one of {ALL_MOTIFS}")
-    light = ('night', 'sunset')[rng.integers(2)] if motif in NIGHT_MOTIFS else LIGHTS[rng.integers(len(LIGHTS))]
+    light = ('night', 'sunset')[rng.integers(2)] if motif in _NIGHT_MOTIFS else LIGHTS[rng.integers(len(LIGHTS))]
     return Scene(motif, light, round(float(rng.uniform(0.7, 1.2)), 3), round(float(rng.uniform(-1, 1)), 3),
                  int(rng.integers(2**31)))
 
-# light: sky top, sky at horizon, sun/moon colour, tint on everything below the sky, how much fog
+# %% ../nbs/11_painterly.ipynb #539af912
+class _Light(NamedTuple):
+    "The colours of one of `LIGHTS`"
+    sky_top:tuple     # colour of the sky at the top of the picture
+    sky_horizon:tuple # colour of the sky at the horizon
+    sun:tuple         # colour of the sun or moon
+    tint:tuple        # factors on red, green and blue of everything below the sky
+    fog:float         # how much fog veils the whole scene (0: none)
 
 # %% ../nbs/11_painterly.ipynb #ca336c52
-_LIGHT = dict(
-    day=      ((70, 125, 205), (185, 210, 232), (255, 245, 200), (1.0, 1.0, 1.0), 0.0),
-    morning=  ((140, 160, 215), (248, 214, 196), (255, 230, 190), (1.05, 0.97, 0.95), 0.15),
-    sunset=   ((60, 50, 120), (250, 140, 60), (255, 190, 80), (1.12, 0.82, 0.72), 0.0),
-    night=    ((15, 28, 80), (55, 75, 135), (250, 235, 130), (0.6, 0.66, 0.92), 0.0),
-    fog=      ((170, 172, 188), (218, 212, 210), (255, 235, 210), (0.95, 0.93, 0.97), 0.5),
-    overcast= ((130, 140, 155), (200, 200, 200), (240, 240, 230), (0.85, 0.88, 0.92), 0.1),
+_LIGHTS = dict( # the colours of each of `LIGHTS`
+    day=      _Light((70, 125, 205), (185, 210, 232), (255, 245, 200), (1.0, 1.0, 1.0), 0.0),
+    morning=  _Light((140, 160, 215), (248, 214, 196), (255, 230, 190), (1.05, 0.97, 0.95), 0.15),
+    sunset=   _Light((60, 50, 120), (250, 140, 60), (255, 190, 80), (1.12, 0.82, 0.72), 0.0),
+    night=    _Light((15, 28, 80), (55, 75, 135), (250, 235, 130), (0.6, 0.66, 0.92), 0.0),
+    fog=      _Light((170, 172, 188), (218, 212, 210), (255, 235, 210), (0.95, 0.93, 0.97), 0.5),
+    overcast= _Light((130, 140, 155), (200, 200, 200), (240, 240, 230), (0.85, 0.88, 0.92), 0.1),
 )
 
-def _c(col, tint, k=1.0):
-    "A colour under the scene's light"
-    return tuple(int(np.clip(c * t * k, 0, 255)) for c, t in zip(col, tint))
+# %% ../nbs/11_painterly.ipynb #f39a6835
+def _tinted(colour, tint, k=1.0):
+    "`colour` under a light's `tint`, times `k`: whole numbers from 0 to 255"
+    return tuple(int(np.clip(c * t * k, 0, 255)) for c, t in zip(colour, tint))
 
-def _sky(S, top, bottom, horizon):
-    t = np.clip(np.linspace(0, 1, S)[:, None] / max(horizon, 1e-3), 0, 1)[..., None]
-    col = np.array(top, float) * (1 - t) + np.array(bottom, float) * t
-    return np.broadcast_to(col, (S, S, 3)).copy()
+# %% ../nbs/11_painterly.ipynb #8d704dff
+def _sky(size, top, bottom, horizon):
+    "A square of sky, colour `top` at the top drifting to `bottom` at `horizon` (a share of the side) and below"
+    t = np.clip(np.linspace(0, 1, size)[:, None] / max(horizon, 1e-3), 0, 1)[..., None]
+    colour = np.array(top, float) * (1 - t) + np.array(bottom, float) * t
+    return np.broadcast_to(colour, (size, size, 3)).copy()
 
-def _blob(d, x, y, rx, ry, col): d.ellipse([x - rx, y - ry, x + rx, y + ry], fill=col)
+# %% ../nbs/11_painterly.ipynb #61ce0147
+def _fill_ground(pixels, horizon, near, far, rng):
+    "Fill `pixels` below `horizon` with `near` drifting to `far` towards the bottom, in faint horizontal bands"
+    size, top = pixels.shape[0], int(horizon)
+    t = np.linspace(0, 1, size - top)[:, None, None]
+    band = (0.08 * np.sin(np.linspace(0, rng.uniform(8, 20), size - top) + rng.uniform(0, 6)))[:, None, None]
+    pixels[top:] = (np.array(near, float) * (1 - t) + np.array(far, float) * t) * (1 + band)
 
-def _trees(d, r, S, y0, n, col, tint, size=0.08):
+# %% ../nbs/11_painterly.ipynb #1af6ef44
+def _plain_ground(near, far):
+    "A ground of colour `near` at the horizon drifting to `far` at the bottom, under the scene's light"
+    def ground(pixels, horizon, light, rng):
+        _fill_ground(pixels, horizon, _tinted(near, light.tint), _tinted(far, light.tint), rng)
+    return ground
+
+# %% ../nbs/11_painterly.ipynb #6e4bcc0f
+_grass = _plain_ground((90, 150, 70), (60, 110, 50)) # the ground of most motifs
+
+# %% ../nbs/11_painterly.ipynb #48d48948
+def _water(pixels, horizon, light, rng):
+    "Water below the horizon: mixed with the sky's colour near it, a darker blue towards the bottom"
+    blue = np.array(_tinted((60, 110, 150), light.tint), float)
+    _fill_ground(pixels, horizon, np.array(light.sky_horizon) * .6 + blue * .4, blue * .7, rng)
+
+# %% ../nbs/11_painterly.ipynb #cb906465
+def _wall_and_table(pixels, horizon, light, rng):
+    "A still life's setting: a wall of one of three colours, and a wooden table below the horizon"
+    wall = [(200, 190, 120), (90, 140, 160), (220, 200, 90)][rng.integers(3)]
+    pixels[:] = np.array(_tinted(wall, light.tint), float)
+    _fill_ground(pixels, horizon, _tinted((190, 130, 60), light.tint), _tinted((150, 90, 40), light.tint), rng)
+
+# %% ../nbs/11_painterly.ipynb #621ca081
+@dataclass(frozen=True)
+class _Sketch:
+    "A scene's image being drawn, with what every motif's shapes need"
+    draw:ImageDraw.ImageDraw # draws on the image
+    rng:np.random.Generator  # the scene's details, drawn by each shape in turn
+    size:int                 # side of the image in pixels
+    horizon:float            # height of the horizon, in pixels from the top
+    sun_x:float              # where the sun or moon is, in pixels
+    sun_y:float
+    light:_Light             # the scene's light
+    night:bool               # whether the light is night
+
+    def colour(self, rgb, k=1.0):
+        "`rgb` under the scene's light, times `k`"
+        return _tinted(rgb, self.light.tint, k)
+
+# %% ../nbs/11_painterly.ipynb #4f00b812
+def _ellipse(draw, x, y, rx, ry, colour):
+    "An ellipse centred on (`x`, `y`) with radii `rx` and `ry`"
+    draw.ellipse([x - rx, y - ry, x + rx, y + ry], fill=colour)
+
+# %% ../nbs/11_painterly.ipynb #917ce12a
+def _sun(sketch, radius):
+    "The sun or moon, where the sketch puts it, in the light's colour"
+    _ellipse(sketch.draw, sketch.sun_x, sketch.sun_y, radius, radius, sketch.light.sun)
+
+# %% ../nbs/11_painterly.ipynb #687db7ae
+def _trees(sketch, n, leaves, height=0.08):
+    "`n` trees on the horizon, about `height` times the side tall: a trunk and three clumps of `leaves` colour"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
     for _ in range(n):
-        x, h = r.uniform(0, S), S * r.uniform(0.5, 1.2) * size
-        d.rectangle([x - h * .08, y0 - h * .6, x + h * .08, y0], fill=_c((80, 60, 40), tint))
-        for _ in range(3): _blob(d, x + r.normal(0, h * .3), y0 - h * r.uniform(.7, 1.1), h * .5, h * .45,
-                                 _c(col, tint, r.uniform(.8, 1.1)))
+        x, h = rng.uniform(0, size), size * rng.uniform(0.5, 1.2) * height
+        draw.rectangle([x - h * .08, horizon - h * .6, x + h * .08, horizon], fill=sketch.colour((80, 60, 40)))
+        for _ in range(3): _ellipse(draw, x + rng.normal(0, h * .3), horizon - h * rng.uniform(.7, 1.1), h * .5, h * .45,
+                                    sketch.colour(leaves, rng.uniform(.8, 1.1)))
 
-def _field(a, y0, col, col2, r):
-    "Fill below `y0` with a colour that drifts to `col2` towards the bottom, with some horizontal banding"
-    S = a.shape[0]; y0 = int(y0)
-    t = np.linspace(0, 1, S - y0)[:, None, None]
-    band = (0.08 * np.sin(np.linspace(0, r.uniform(8, 20), S - y0) + r.uniform(0, 6)))[:, None, None]
-    a[y0:] = (np.array(col, float) * (1 - t) + np.array(col2, float) * t) * (1 + band)
+# %% ../nbs/11_painterly.ipynb #7a409049
+def _house(sketch, x, y, w, h, wall, roof, window=(60, 60, 80)):
+    "A house `w` wide and `h` tall standing at (`x`, `y`): a wall, a roof and a window"
+    draw = sketch.draw
+    draw.rectangle([x, y - h, x + w, y], fill=sketch.colour(wall))
+    draw.polygon([(x - w * .1, y - h), (x + w * 1.1, y - h), (x + w / 2, y - h - w * .5)], fill=sketch.colour(roof))
+    draw.rectangle([x + w * .35, y - h * .6, x + w * .6, y - h * .25], fill=sketch.colour(window))
 
-def _house(d, x, y, w, h, wall, roof, tint, window=(60, 60, 80)):
-    d.rectangle([x, y - h, x + w, y], fill=_c(wall, tint))
-    d.polygon([(x - w * .1, y - h), (x + w * 1.1, y - h), (x + w / 2, y - h - w * .5)], fill=_c(roof, tint))
-    d.rectangle([x + w * .35, y - h * .6, x + w * .6, y - h * .25], fill=_c(window, tint))
+# %% ../nbs/11_painterly.ipynb #0f2d0f3a
+def _cypress(sketch, x, y, w, h):
+    "A cypress like a dark green flame, `w` wide at its foot (`x`, `y`) and `h` tall"
+    flame = [(x + w * np.sin(k * 1.3) * .3 * (1 - k / 8) + (-w / 2 if k % 2 else w / 2) * (1 - k / 8), y - h * k / 8)
+             for k in range(9)] # its sides, zigzagging in to the tip
+    green = sketch.colour((30, 60, 35), sketch.rng.uniform(.8, 1.2))
+    sketch.draw.polygon([(x - w / 2, y)] + flame + [(x + w / 2, y)], fill=green)
 
-def _cypress(d, x, y, w, h, tint, r):
-    pts = [(x + w * np.sin(k * 1.3) * .3 * (1 - k / 8) + (-w / 2 if k % 2 else w / 2) * (1 - k / 8), y - h * k / 8) for k in range(9)]
-    d.polygon([(x - w / 2, y)] + pts + [(x + w / 2, y)], fill=_c((30, 60, 35), tint, r.uniform(.8, 1.2)))
+# %% ../nbs/11_painterly.ipynb #55c3efb9
+@dataclass(frozen=True)
+class _Motif:
+    "How one motif is drawn: its ground, its shapes and its horizon"
+    ground:callable         # `ground(pixels, horizon, light, rng)` fills the picture below the horizon
+    shapes:callable         # `shapes(sketch)` draws the motif's shapes on a `_Sketch`
+    horizon:float|None=None # height of the horizon as a share of the side; None: a random height
 
-def _sun(d, x, y, rad, col): _blob(d, x, y, rad, rad, col)
+# %% ../nbs/11_painterly.ipynb #4b6270d1
+_MOTIF_DRAWINGS = {} # motif name -> its `_Motif`
+
+def _motif(name, ground, horizon=None):
+    "Register the decorated function as the shapes of motif `name`, over `ground`, with the horizon at `horizon`"
+    def register(shapes):
+        _MOTIF_DRAWINGS[name] = _Motif(ground, shapes, horizon)
+        return shapes
+    return register
+
+# %% ../nbs/11_painterly.ipynb #e34b17d2
+@_motif('water_lilies', ground=_water, horizon=0.12)
+def _water_lilies(sketch):
+    "Monet's pond seen from above: reflections of trees, lily pads, and on some of them a pink or white flower"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    for _ in range(rng.integers(3, 6)): # reflections of trees
+        x = rng.uniform(0, size)
+        draw.rectangle([x, horizon, x + size * rng.uniform(.05, .15), size], fill=sketch.colour((70, 100, 70)))
+    for _ in range(rng.integers(14, 26)): # lily pads, bigger towards the front
+        x, y = rng.uniform(0, size), rng.uniform(horizon, size); rx = size * rng.uniform(.03, .08) * (0.5 + y / size)
+        _ellipse(draw, x, y, rx, rx * .45, sketch.colour((70, 130, 70), rng.uniform(.8, 1.2)))
+        if rng.random() < .5:
+            flower = [(240, 170, 190), (250, 245, 235)][rng.integers(2)]
+            _ellipse(draw, x, y - rx * .2, rx * .3, rx * .2, sketch.colour(flower))
+
+# %% ../nbs/11_painterly.ipynb #19050dbb
+@_motif('haystacks', ground=_plain_ground((170, 165, 90), (120, 140, 70)))
+def _haystacks(sketch):
+    "Monet's haystacks: one or two stacks with their shadows, trees on the horizon, the sun unless it is night"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    if not sketch.night: _sun(sketch, size * .05)
+    _trees(sketch, rng.integers(3, 9), (70, 110, 60), .07)
+    for _ in range(rng.integers(1, 3)):
+        x, w = rng.uniform(.15, .85) * size, size * rng.uniform(.18, .3); y = horizon + rng.uniform(.15, .35) * size
+        draw.polygon([(x - w / 2, y), (x + w / 2, y), (x + w * .35, y - w * .55), (x, y - w * .8), (x - w * .35, y - w * .55)],
+                     fill=sketch.colour((200, 150, 80)))
+        draw.polygon([(x - w * .45, y), (x + w * .55, y), (x + w * 1.2, y + w * .12), (x, y + w * .15)], # its shadow
+                     fill=sketch.colour((90, 90, 110)))
+
+# %% ../nbs/11_painterly.ipynb #aa8420cb
+@_motif('seascape', ground=_water, horizon=0.45)
+def _seascape(sketch):
+    "The sea: the sun, a cliff from the left or the right, crests of waves, and sometimes a sail"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    _sun(sketch, size * .04)
+    edge, away = (0, 1) if rng.integers(2) else (size, -1) # a cliff coming in from the left or the right
+    cliff_top, w = horizon - size * rng.uniform(.05, .2), size * rng.uniform(.2, .4)
+    draw.polygon([(edge, cliff_top), (edge + away * w * .6, cliff_top + size * .02), (edge + away * w, horizon + size * .05),
+                  (edge + away * w * 1.1, size * .75), (edge, size * .8)], fill=sketch.colour((170, 140, 110)))
+    for _ in range(rng.integers(4, 10)): # crests of waves
+        x, y = rng.uniform(0, size), rng.uniform(horizon, size)
+        draw.line([(x, y), (x + size * .1, y)], fill=sketch.colour((240, 240, 240)), width=2)
+    if rng.random() < .6: # a sail
+        x, y = rng.uniform(.2, .8) * size, horizon + size * .08
+        draw.polygon([(x, y), (x + size * .06, y - size * .12), (x + size * .07, y)], fill=sketch.colour((240, 230, 210)))
+
+# %% ../nbs/11_painterly.ipynb #33dcae7f
+@_motif('cathedral', ground=_plain_ground((150, 130, 110), (120, 100, 90)), horizon=0.9)
+def _cathedral(sketch):
+    "Monet's Rouen cathedral: a stone front with a gable, two towers, three dark portals and a rose window"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    x0, x1 = size * rng.uniform(.05, .2), size * rng.uniform(.8, .95)
+    stone = sketch.colour((215, 185, 150), rng.uniform(.85, 1.1))
+    draw.rectangle([x0, size * .25, x1, horizon], fill=stone)
+    draw.polygon([(x0, size * .25), ((x0 + x1) / 2, size * .02), (x1, size * .25)], fill=stone)
+    for tower_x in (x0, x1 - size * .15):
+        draw.rectangle([tower_x, size * .05, tower_x + size * .15, size * .3], fill=sketch.colour((200, 170, 140)))
+    for k in range(3): # portals
+        cx = x0 + (x1 - x0) * (k + .5) / 3
+        draw.rectangle([cx - size * .06, size * .55, cx + size * .06, horizon], fill=sketch.colour((90, 80, 95)))
+        _ellipse(draw, cx, size * .55, size * .06, size * .06, sketch.colour((90, 80, 95)))
+    _ellipse(draw, (x0 + x1) / 2, size * .35, size * .08, size * .08, sketch.colour((110, 90, 120)))
+
+# %% ../nbs/11_painterly.ipynb #5709e92b
+@_motif('garden', ground=_grass)
+def _garden(sketch):
+    "Monet's garden: trees on the horizon, a path, and flowers that grow bigger towards the front"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    _trees(sketch, rng.integers(4, 10), (60, 120, 60), .12)
+    path = [(size * .45, horizon), (size * .55, horizon), (size * .8, size), (size * .2, size)]
+    draw.polygon(path, fill=sketch.colour((210, 190, 160)))
+    flowers = [(220, 60, 60), (240, 200, 220), (250, 240, 240), (200, 120, 220), (250, 180, 60)]
+    for _ in range(rng.integers(60, 120)):
+        x, y = rng.uniform(0, size), rng.uniform(horizon, size); radius = size * .012 * (0.5 + 2 * (y - horizon) / size)
+        _ellipse(draw, x, y, radius, radius, sketch.colour(flowers[rng.integers(len(flowers))]))
+
+# %% ../nbs/11_painterly.ipynb #51302c04
+@_motif('river_fog', ground=_water, horizon=0.5)
+def _river_fog(sketch):
+    "Monet's river in the mist: the sun, dark shapes on the far bank and their reflections, the sun's path on the water"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    _sun(sketch, size * .06)
+    for _ in range(rng.integers(3, 7)):
+        x, w, h = rng.uniform(0, size), size * rng.uniform(.04, .1), size * rng.uniform(.1, .35)
+        draw.rectangle([x, horizon - h, x + w, horizon], fill=sketch.colour((90, 80, 110)))
+        draw.rectangle([x, horizon, x + w, horizon + h * .6], fill=sketch.colour((100, 95, 130)))
+    draw.rectangle([0, horizon - size * .02, size, horizon + size * .01], fill=sketch.colour((80, 75, 100)))
+    x, y = sketch.sun_x, horizon + (horizon - sketch.sun_y) # the sun's reflection
+    draw.rectangle([x - size * .04, horizon, x + size * .04, min(size, y + size * .1)],
+                   fill=_tinted(sketch.light.sun, (1, .9, .8)))
+
+# %% ../nbs/11_painterly.ipynb #ba6ffab4
+@_motif('starry_night', ground=_grass)
+def _starry_night(sketch):
+    "Van Gogh's starry night: the moon, haloed stars, blue hills, a village with lit windows, a cypress in front"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    _sun(sketch, size * .05)
+    for _ in range(rng.integers(6, 12)): # stars and their halos
+        x, y, radius = rng.uniform(0, size), rng.uniform(0, horizon * .8), size * rng.uniform(.01, .03)
+        _ellipse(draw, x, y, radius * 2, radius * 2, (90, 120, 190)); _ellipse(draw, x, y, radius, radius, (250, 240, 150))
+    hills = [(size * k / 6, horizon - size * rng.uniform(0, .12)) for k in range(7)]
+    draw.polygon([(0, horizon)] + hills + [(size, horizon)], fill=sketch.colour((40, 60, 110)))
+    for _ in range(rng.integers(4, 9)):
+        _house(sketch, rng.uniform(0, size), horizon + rng.uniform(.05, .2) * size, size * .07, size * .05,
+               (90, 90, 120), (50, 50, 80), (240, 210, 90))
+    _cypress(sketch, rng.uniform(.05, .3) * size, size, size * .14, size * rng.uniform(.6, .95))
+
+# %% ../nbs/11_painterly.ipynb #3929f6e6
+@_motif('cypresses', ground=_grass)
+def _cypresses(sketch):
+    "Van Gogh's cypresses: big clouds (pale, or blue at night), grey-blue hills, and one or two cypresses"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    for _ in range(rng.integers(2, 5)):
+        x, y, rx = rng.uniform(0, size), rng.uniform(0, horizon), size * rng.uniform(.08, .16)
+        _ellipse(draw, x, y, rx, rx * .5, sketch.colour((235, 235, 225)) if not sketch.night else (80, 100, 160))
+    hills = [(size * k / 5, horizon - size * rng.uniform(0, .1)) for k in range(6)]
+    draw.polygon([(0, horizon)] + hills + [(size, horizon)], fill=sketch.colour((110, 130, 150)))
+    for _ in range(rng.integers(1, 3)):
+        _cypress(sketch, rng.uniform(.2, .8) * size, horizon + size * rng.uniform(.15, .4),
+                 size * rng.uniform(.1, .18), size * rng.uniform(.6, .9))
+
+# %% ../nbs/11_painterly.ipynb #c035c274
+@_motif('wheat_field', ground=_plain_ground((225, 185, 70), (200, 150, 50)))
+def _wheat_field(sketch):
+    "A wheat field: the sun, most of the time, sometimes a path, and a few crows"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    if rng.random() < .7: _sun(sketch, size * .06)
+    if rng.random() < .5: # a path
+        draw.line([(size * .5, horizon), (size * rng.uniform(.2, .8), size)],
+                  fill=sketch.colour((140, 120, 80)), width=int(size * .04))
+    for _ in range(rng.integers(0, 9)): # crows
+        x, y = rng.uniform(0, size), rng.uniform(0, horizon * .9); w = size * .02
+        draw.line([(x - w, y - w * .5), (x, y), (x + w, y - w * .5)], fill=(30, 30, 40), width=max(1, size // 96))
+
+# %% ../nbs/11_painterly.ipynb #f7242217
+@_motif('sunflowers', ground=_wall_and_table, horizon=0.62)
+def _sunflowers(sketch):
+    "Van Gogh's sunflowers: a vase on a table, and five to ten flowers on their stems"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    vase_x = size * rng.uniform(.4, .6)
+    vase = [(220, 180, 90), (200, 120, 60), (120, 140, 170)][rng.integers(3)]
+    draw.polygon([(vase_x - size * .12, horizon + size * .1), (vase_x + size * .12, horizon + size * .1),
+                  (vase_x + size * .09, horizon - size * .2), (vase_x - size * .09, horizon - size * .2)],
+                 fill=sketch.colour(vase))
+    for _ in range(rng.integers(5, 11)):
+        x, y, radius = vase_x + rng.normal(0, size * .16), horizon - size * rng.uniform(.25, .6), size * rng.uniform(.05, .09)
+        draw.line([(vase_x, horizon - size * .2), (x, y)], fill=sketch.colour((90, 120, 50)), width=max(1, size // 64))
+        _ellipse(draw, x, y, radius, radius, sketch.colour((245, 190, 40), rng.uniform(.85, 1.1)))
+        _ellipse(draw, x, y, radius * .45, radius * .45, sketch.colour((110, 70, 30)))
+
+# %% ../nbs/11_painterly.ipynb #0bd88322
+@_motif('village', ground=_grass)
+def _village(sketch):
+    "A village: the sun unless it is night, trees, houses with red or blue roofs, and a road"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    if not sketch.night: _sun(sketch, size * .04)
+    _trees(sketch, rng.integers(2, 6), (50, 110, 50), .1)
+    walls, roofs = [(230, 210, 150), (220, 220, 210), (200, 150, 100)], [(200, 70, 40), (70, 90, 150)]
+    for _ in range(rng.integers(3, 7)):
+        _house(sketch, rng.uniform(-.05, .9) * size, horizon + rng.uniform(.02, .3) * size, size * rng.uniform(.1, .2),
+               size * rng.uniform(.08, .14), walls[rng.integers(3)], roofs[rng.integers(2)])
+    draw.line([(size * .5, horizon + size * .3), (size * rng.uniform(.3, .7), size)], # the road
+              fill=sketch.colour((190, 170, 120)), width=int(size * .05))
+
+# %% ../nbs/11_painterly.ipynb #43be7e60
+@_motif('orchard', ground=_grass)
+def _orchard(sketch):
+    "Van Gogh's orchard in blossom: thin trunks, and crowns of pink or white blossom"
+    draw, rng, size, horizon = sketch.draw, sketch.rng, sketch.size, sketch.horizon
+    for _ in range(rng.integers(3, 7)):
+        x, y, h = rng.uniform(0, size), horizon + rng.uniform(.05, .4) * size, size * rng.uniform(.25, .45)
+        draw.line([(x, y), (x + rng.normal(0, size * .03), y - h * .6)],
+                  fill=sketch.colour((90, 60, 50)), width=max(2, size // 48))
+        blossom = [(245, 215, 225), (250, 250, 240), (240, 180, 200)][rng.integers(3)]
+        for _ in range(4):
+            _ellipse(draw, x + rng.normal(0, h * .25), y - h * rng.uniform(.55, .9), h * .25, h * .2,
+                     sketch.colour(blossom, rng.uniform(.85, 1.05)))
+
+# %% ../nbs/11_painterly.ipynb #bbc8a5df
+def _light_over(pixels, scene, light):
+    "The picture under the scene's light: its fog, then the scene's colour temperature and brightness"
+    if light.fog: pixels = pixels * (1 - light.fog) + np.array(_tinted((215, 210, 215), light.tint), float) * light.fog
+    warm = np.array([1 + .2 * scene.warmth, 1, 1 - .2 * scene.warmth])
+    pixels = pixels * warm * scene.brightness
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
 
 # %% ../nbs/11_painterly.ipynb #268e9479
 def scene_reference(
@@ -115,128 +388,17 @@ def scene_reference(
     size:int=192, # side of the square image in pixels
 )->Image.Image: # the scene as flat shapes: what the brush strokes sample their colours from
     "The unpainted scene: sky, ground, water and shapes in flat colours"
-    r = np.random.default_rng(scene.detail)
-    S = size
-    top, bottom, sun, tint, fog = _LIGHT[scene.light]
-    night = scene.light == 'night'
-    m = scene.motif
-    hz = S * dict(water_lilies=0.12, cathedral=0.9, sunflowers=0.62, river_fog=0.5, seascape=0.45).get(m, r.uniform(.3, .55))
-    a = _sky(S, top, bottom, hz / S)
-    if m in ('water_lilies', 'seascape', 'river_fog'):
-        w = np.array(_c((60, 110, 150), tint), float)
-        _field(a, hz, np.array(bottom) * .6 + w * .4, w * .7, r)
-    elif m == 'wheat_field': _field(a, hz, _c((225, 185, 70), tint), _c((200, 150, 50), tint), r)
-    elif m == 'haystacks': _field(a, hz, _c((170, 165, 90), tint), _c((120, 140, 70), tint), r)
-    elif m == 'sunflowers':
-        a[:] = np.array(_c([(200, 190, 120), (90, 140, 160), (220, 200, 90)][r.integers(3)], tint), float)
-        _field(a, hz, _c((190, 130, 60), tint), _c((150, 90, 40), tint), r)
-    elif m == 'cathedral': _field(a, hz, _c((150, 130, 110), tint), _c((120, 100, 90), tint), r)
-    else: _field(a, hz, _c((90, 150, 70), tint), _c((60, 110, 50), tint), r)
-    im = Image.fromarray(a.clip(0, 255).astype(np.uint8))
-    d = ImageDraw.Draw(im)
-    sx, sy = r.uniform(.15, .85) * S, hz * r.uniform(.25, .8)
-    if m == 'water_lilies':
-        for _ in range(r.integers(3, 6)):  # reflections of trees
-            x = r.uniform(0, S); d.rectangle([x, hz, x + S * r.uniform(.05, .15), S], fill=_c((70, 100, 70), tint))
-        for _ in range(r.integers(14, 26)):
-            x, y = r.uniform(0, S), r.uniform(hz, S); rx = S * r.uniform(.03, .08) * (0.5 + y / S)
-            _blob(d, x, y, rx, rx * .45, _c((70, 130, 70), tint, r.uniform(.8, 1.2)))
-            if r.random() < .5: _blob(d, x, y - rx * .2, rx * .3, rx * .2, _c([(240, 170, 190), (250, 245, 235)][r.integers(2)], tint))
-    elif m == 'haystacks':
-        if not night: _sun(d, sx, sy, S * .05, sun)
-        _trees(d, r, S, hz, r.integers(3, 9), (70, 110, 60), tint, .07)
-        for _ in range(r.integers(1, 3)):
-            x, w = r.uniform(.15, .85) * S, S * r.uniform(.18, .3); y = hz + r.uniform(.15, .35) * S
-            d.polygon([(x - w / 2, y), (x + w / 2, y), (x + w * .35, y - w * .55), (x, y - w * .8), (x - w * .35, y - w * .55)],
-                      fill=_c((200, 150, 80), tint))
-            d.polygon([(x - w * .45, y), (x + w * .55, y), (x + w * 1.2, y + w * .12), (x, y + w * .15)], fill=_c((90, 90, 110), tint))
-    elif m == 'seascape':
-        _sun(d, sx, sy, S * .04, sun)
-        edge, sgn = (0, 1) if r.integers(2) else (S, -1)  # a cliff coming in from the left or the right
-        top, w = hz - S * r.uniform(.05, .2), S * r.uniform(.2, .4)
-        d.polygon([(edge, top), (edge + sgn * w * .6, top + S * .02), (edge + sgn * w, hz + S * .05),
-                   (edge + sgn * w * 1.1, S * .75), (edge, S * .8)], fill=_c((170, 140, 110), tint))
-        for _ in range(r.integers(4, 10)):
-            x, y = r.uniform(0, S), r.uniform(hz, S); d.line([(x, y), (x + S * .1, y)], fill=_c((240, 240, 240), tint), width=2)
-        if r.random() < .6:
-            x, y = r.uniform(.2, .8) * S, hz + S * .08
-            d.polygon([(x, y), (x + S * .06, y - S * .12), (x + S * .07, y)], fill=_c((240, 230, 210), tint))
-    elif m == 'cathedral':
-        x0, x1 = S * r.uniform(.05, .2), S * r.uniform(.8, .95)
-        stone = _c((215, 185, 150), tint, r.uniform(.85, 1.1))
-        d.rectangle([x0, S * .25, x1, hz], fill=stone)
-        d.polygon([(x0, S * .25), ((x0 + x1) / 2, S * .02), (x1, S * .25)], fill=stone)
-        for tx in (x0, x1 - S * .15): d.rectangle([tx, S * .05, tx + S * .15, S * .3], fill=_c((200, 170, 140), tint))
-        for k in range(3):
-            cx = x0 + (x1 - x0) * (k + .5) / 3
-            d.rectangle([cx - S * .06, S * .55, cx + S * .06, hz], fill=_c((90, 80, 95), tint))
-            _blob(d, cx, S * .55, S * .06, S * .06, _c((90, 80, 95), tint))
-        _blob(d, (x0 + x1) / 2, S * .35, S * .08, S * .08, _c((110, 90, 120), tint))
-    elif m == 'garden':
-        _trees(d, r, S, hz, r.integers(4, 10), (60, 120, 60), tint, .12)
-        pc = _c((210, 190, 160), tint)
-        d.polygon([(S * .45, hz), (S * .55, hz), (S * .8, S), (S * .2, S)], fill=pc)
-        flowers = [(220, 60, 60), (240, 200, 220), (250, 240, 240), (200, 120, 220), (250, 180, 60)]
-        for _ in range(r.integers(60, 120)):
-            x, y = r.uniform(0, S), r.uniform(hz, S); rr = S * .012 * (0.5 + 2 * (y - hz) / S)
-            _blob(d, x, y, rr, rr, _c(flowers[r.integers(len(flowers))], tint))
-    elif m == 'river_fog':
-        _sun(d, sx, sy, S * .06, sun)
-        for _ in range(r.integers(3, 7)):
-            x, w, h = r.uniform(0, S), S * r.uniform(.04, .1), S * r.uniform(.1, .35)
-            d.rectangle([x, hz - h, x + w, hz], fill=_c((90, 80, 110), tint))
-            d.rectangle([x, hz, x + w, hz + h * .6], fill=_c((100, 95, 130), tint))
-        d.rectangle([0, hz - S * .02, S, hz + S * .01], fill=_c((80, 75, 100), tint))
-        x, y = sx, hz + (hz - sy)
-        d.rectangle([x - S * .04, hz, x + S * .04, min(S, y + S * .1)], fill=_c(sun, (1, .9, .8)))
-    elif m == 'starry_night':
-        _sun(d, sx, sy, S * .05, sun)
-        for _ in range(r.integers(6, 12)):
-            x, y, rr = r.uniform(0, S), r.uniform(0, hz * .8), S * r.uniform(.01, .03)
-            _blob(d, x, y, rr * 2, rr * 2, _c((90, 120, 190), (1, 1, 1))); _blob(d, x, y, rr, rr, (250, 240, 150))
-        d.polygon([(0, hz)] + [(S * k / 6, hz - S * r.uniform(0, .12)) for k in range(7)] + [(S, hz)], fill=_c((40, 60, 110), tint))
-        for _ in range(r.integers(4, 9)):
-            _house(d, r.uniform(0, S), hz + r.uniform(.05, .2) * S, S * .07, S * .05, (90, 90, 120), (50, 50, 80), tint, (240, 210, 90))
-        _cypress(d, r.uniform(.05, .3) * S, S, S * .14, S * r.uniform(.6, .95), tint, r)
-    elif m == 'cypresses':
-        for _ in range(r.integers(2, 5)):
-            x, y, rx = r.uniform(0, S), r.uniform(0, hz), S * r.uniform(.08, .16)
-            _blob(d, x, y, rx, rx * .5, _c((235, 235, 225), tint) if not night else (80, 100, 160))
-        d.polygon([(0, hz)] + [(S * k / 5, hz - S * r.uniform(0, .1)) for k in range(6)] + [(S, hz)], fill=_c((110, 130, 150), tint))
-        for _ in range(r.integers(1, 3)):
-            _cypress(d, r.uniform(.2, .8) * S, hz + S * r.uniform(.15, .4), S * r.uniform(.1, .18), S * r.uniform(.6, .9), tint, r)
-    elif m == 'wheat_field':
-        if r.random() < .7: _sun(d, sx, sy, S * .06, sun)
-        if r.random() < .5: d.line([(S * .5, hz), (S * r.uniform(.2, .8), S)], fill=_c((140, 120, 80), tint), width=int(S * .04))
-        for _ in range(r.integers(0, 9)):
-            x, y = r.uniform(0, S), r.uniform(0, hz * .9); w = S * .02
-            d.line([(x - w, y - w * .5), (x, y), (x + w, y - w * .5)], fill=(30, 30, 40), width=max(1, S // 96))
-    elif m == 'sunflowers':
-        vx = S * r.uniform(.4, .6)
-        d.polygon([(vx - S * .12, hz + S * .1), (vx + S * .12, hz + S * .1), (vx + S * .09, hz - S * .2), (vx - S * .09, hz - S * .2)],
-                  fill=_c([(220, 180, 90), (200, 120, 60), (120, 140, 170)][r.integers(3)], tint))
-        for _ in range(r.integers(5, 11)):
-            x, y, rr = vx + r.normal(0, S * .16), hz - S * r.uniform(.25, .6), S * r.uniform(.05, .09)
-            d.line([(vx, hz - S * .2), (x, y)], fill=_c((90, 120, 50), tint), width=max(1, S // 64))
-            _blob(d, x, y, rr, rr, _c((245, 190, 40), tint, r.uniform(.85, 1.1))); _blob(d, x, y, rr * .45, rr * .45, _c((110, 70, 30), tint))
-    elif m == 'village':
-        if not night: _sun(d, sx, sy, S * .04, sun)
-        _trees(d, r, S, hz, r.integers(2, 6), (50, 110, 50), tint, .1)
-        for _ in range(r.integers(3, 7)):
-            _house(d, r.uniform(-.05, .9) * S, hz + r.uniform(.02, .3) * S, S * r.uniform(.1, .2), S * r.uniform(.08, .14),
-                   [(230, 210, 150), (220, 220, 210), (200, 150, 100)][r.integers(3)], [(200, 70, 40), (70, 90, 150)][r.integers(2)], tint)
-        d.line([(S * .5, hz + S * .3), (S * r.uniform(.3, .7), S)], fill=_c((190, 170, 120), tint), width=int(S * .05))
-    elif m == 'orchard':
-        for _ in range(r.integers(3, 7)):
-            x, y, h = r.uniform(0, S), hz + r.uniform(.05, .4) * S, S * r.uniform(.25, .45)
-            d.line([(x, y), (x + r.normal(0, S * .03), y - h * .6)], fill=_c((90, 60, 50), tint), width=max(2, S // 48))
-            col = [(245, 215, 225), (250, 250, 240), (240, 180, 200)][r.integers(3)]
-            for _ in range(4): _blob(d, x + r.normal(0, h * .25), y - h * r.uniform(.55, .9), h * .25, h * .2, _c(col, tint, r.uniform(.85, 1.05)))
-    a = np.asarray(im, float)
-    if fog: a = a * (1 - fog) + np.array(_c((215, 210, 215), tint), float) * fog
-    warm = np.array([1 + .2 * scene.warmth, 1, 1 - .2 * scene.warmth])
-    a = a * warm * scene.brightness
-    return Image.fromarray(a.clip(0, 255).astype(np.uint8))
+    if scene.motif not in _MOTIF_DRAWINGS:
+        raise PainterlyError(f"motif={scene.motif!r} has no drawing; register one with `_motif`")
+    rng, light, motif = np.random.default_rng(scene.detail), _LIGHTS[scene.light], _MOTIF_DRAWINGS[scene.motif]
+    random_horizon = rng.uniform(.3, .55) # drawn for every motif, so that the numbers drawn after it stay the same
+    horizon = size * (random_horizon if motif.horizon is None else motif.horizon)
+    pixels = _sky(size, light.sky_top, light.sky_horizon, horizon / size)
+    motif.ground(pixels, horizon, light, rng)
+    im = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+    sun_x, sun_y = rng.uniform(.15, .85) * size, horizon * rng.uniform(.25, .8)
+    motif.shapes(_Sketch(ImageDraw.Draw(im), rng, size, horizon, sun_x, sun_y, light, scene.light == 'night'))
+    return _light_over(np.asarray(im, float), scene, light)
 
 # %% ../nbs/11_painterly.ipynb #8a4364b2
 @dataclass(frozen=True)
@@ -256,9 +418,10 @@ class Style:
     skip:float          # fraction of first-layer strokes left out so the ground shows through
     spacing:float       # distance between stroke starts, in brush radii
     threshold:float     # colour error above which a finer layer repaints a spot (Hertzmann's T)
-    exposure:float=0.85 # how far each painting's colour statistics are moved to the scene's (see `keep_exposure`)
+    exposure:float=0.85 # how far each painting's colour statistics are moved to the scene's (see `_keep_exposure`)
     variety:float=0.0   # each painting moves a random share, up to this, of the way to the other preset's knobs
 
+# %% ../nbs/11_painterly.ipynb #6449f530
 STYLES = dict( # Hertzmann's presets, tuned for a 192-pixel canvas
     monet=Style('monet', brushes=(8, 4.5, 3), length=(1.2, 2.6), curved=False, swirl=0., jitter=17., saturate=0.95,
                 lighten=0.12, outline=0., contours=0., ground=(228, 220, 200), skip=0.15, spacing=1.5, threshold=65., variety=0.45),
@@ -268,7 +431,7 @@ STYLES = dict( # Hertzmann's presets, tuned for a 192-pixel canvas
 NEUTRAL_STYLES = ('pointillist', 'flat') # styles of neither painter: Seurat-like dots, and the unpainted scene
 
 # %% ../nbs/11_painterly.ipynb #475f3396
-def blend_styles(
+def _blend_styles(
     a:Style, # the style to start from
     b:Style, # the style to move towards
     t:float, # how far: 0 gives `a`, 1 gives `b`
@@ -280,153 +443,148 @@ def blend_styles(
     near = a if t <= 0.5 else b
     return Style(near.name, curved=near.curved, variety=0., **fields)
 
-# %% ../nbs/11_painterly.ipynb #d1f1c002
-EARLY = Style('early', brushes=(6, 3.5, 2.2), length=(1.5, 3.), curved=False, swirl=0.2, jitter=7., saturate=0.7,
-              lighten=0., outline=0.15, contours=0.25, ground=(70, 60, 45), skip=0.05, spacing=1.6, threshold=60.)
-
-def _check_difficulty(difficulty):
-    "`difficulty` as a float from 0 to 1; `None`: the `difficulty` setting, read now"
-    if difficulty is None: return read_settings().difficulty
-    if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float, np.integer, np.floating)) or not 0 <= difficulty <= 1:
-        raise PainterlyError(f"difficulty={difficulty!r}: give a number from 0 (each painter in one distinct manner) "
-                             f"to 1 (painters who overlap, in poor reproductions), or None for the `difficulty` setting")
-    return float(difficulty)
-
-def painting_manner(
-    painter:str, # 'monet' or 'vangogh' (a key of `STYLES`)
-    difficulty:float, # 0 to 1 (see `_check_difficulty`)
-    r:np.random.Generator, # the painting's own stroke randomness (its first draw decides the `variety` share)
-    rm:np.random.Generator, # randomness for the difficulty's choices, separate so that difficulty 0 paints as before
-)->Style: # the style this one painting is painted in
-    "One painting's manner: its painter's preset, part of the way to the other's, and for some an early period"
-    style = STYLES[painter]
-    if not style.variety: return style
-    other = STYLES['monet' if style.curved else 'vangogh']
-    t = float(r.uniform(0, style.variety)) # drawn at every difficulty, so that the strokes' random numbers stay the same
-    if difficulty: style = blend_styles(style, other, t) # no painter paints every picture the same way
-    if difficulty and rm.random() < 0.3 * difficulty: # another period, close to the other's manner: Van Gogh's Paris dabs, Monet's late loose strokes
-        style = blend_styles(style, other, float(rm.uniform(0.3, 0.6)))
-    if difficulty and rm.random() < 0.5 * difficulty: # an early-period picture: part of the way to the shared manner
-        style = blend_styles(style, EARLY, float(rm.uniform(0.2, 0.45 + 0.3 * difficulty)))
-    return style if style.name == painter else Style(**{**asdict(style), 'name': painter})
-
-# %% ../nbs/11_painterly.ipynb #d1f1c005
-def reproduce(
-    im:Image.Image, # a square painting
-    difficulty:float, # 0: returned as it is; 1: the poorest reproductions
-    rng:np.random.Generator, # where the flaws' randomness comes from
-)->Image.Image: # the painting as a reproduction: same size, cropped, softened, tinted and JPEG-compressed
-    "A painting photographed, scanned and saved as a JPEG: the flaws of a reproduction, scaled by `difficulty`"
-    d = float(difficulty)
-    if not d: return im
-    S = im.size[0]
-    side = max(16, int(round(S * rng.uniform(1 - 0.25 * d, 1)))); x0, y0 = rng.integers(0, S - side + 1, 2)
-    low = max(16, int(round(S * rng.uniform(1 - 0.6 * d, 1)))) # the resolution it was reproduced at
-    im = im.crop((int(x0), int(y0), int(x0) + side, int(y0) + side)).resize((low, low), Image.BILINEAR).resize((S, S), Image.BICUBIC)
-    gain, gamma = 1 + rng.normal(0, 0.06 * d, 3), float(np.exp(rng.normal(0, 0.15 * d))) # the scan's colour cast
-    a = ((np.asarray(im, float) / 255) ** gamma * gain).clip(0, 1)
-    buf = io.BytesIO()
-    Image.fromarray((a * 255).round().astype(np.uint8)).save(buf, 'JPEG', quality=int(rng.integers(int(95 - 65 * d), 96)))
-    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
-
-# %% ../nbs/11_painterly.ipynb #e8d77980
+# %% ../nbs/11_painterly.ipynb #7469ea9b
 def _unit(x, y):
+    "The vectors (`x`, `y`) scaled to length 1"
     n = np.sqrt(x * x + y * y) + 1e-6
     return x / n, y / n
 
-def _flow_field(ref, style, r, S):
-    "Unit vectors along the scene's edges, bent by a few random swirls"
-    lum = np.asarray(ref.filter(ImageFilter.GaussianBlur(S / 40)), float) @ [.3, .59, .11]
-    gy, gx = np.gradient(lum)
-    mag = np.sqrt(gx ** 2 + gy ** 2); w = (mag / (mag.max() + 1e-6))[..., None] ** .5
-    tx, ty = _unit(-gy, gx)
-    yy, xx = np.mgrid[0:S, 0:S].astype(float)
-    sx, sy = np.ones_like(xx) * 0.3, np.sin(yy / S * r.uniform(4, 9) + xx / S * r.uniform(2, 5)) * .5
-    for _ in range(r.integers(2, 5)):
-        cx, cy, rad, sgn = r.uniform(0, S), r.uniform(0, S), S * r.uniform(.12, .3), r.choice([-1, 1])
-        dx, dy = xx - cx, yy - cy; f = np.exp(-(dx * dx + dy * dy) / (2 * rad * rad)) * 2.5 * sgn
+# %% ../nbs/11_painterly.ipynb #2fe0ee96
+def _swirls(rng, size):
+    "Unit vectors of a gentle wave across the canvas, with two to four random vortices in it"
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    sx, sy = np.ones_like(xx) * 0.3, np.sin(yy / size * rng.uniform(4, 9) + xx / size * rng.uniform(2, 5)) * .5
+    for _ in range(rng.integers(2, 5)):
+        cx, cy, rad, turn = rng.uniform(0, size), rng.uniform(0, size), size * rng.uniform(.12, .3), rng.choice([-1, 1])
+        dx, dy = xx - cx, yy - cy; f = np.exp(-(dx * dx + dy * dy) / (2 * rad * rad)) * 2.5 * turn
         sx, sy = sx - dy / rad * f, sy + dx / rad * f
-    sx, sy = _unit(sx, sy)
-    k = style.swirl
-    fx, fy = _unit((1 - k) * tx + k * sx * (1 - w[..., 0] * .7), (1 - k) * ty + k * sy * (1 - w[..., 0] * .7))
-    return fx, fy
+    return _unit(sx, sy)
+
+# %% ../nbs/11_painterly.ipynb #e8d77980
+def _flow_field(ref, style, rng, size):
+    "Unit vectors along the scene's edges, bent by a few random swirls, as much as the style swirls"
+    lum = np.asarray(ref.filter(ImageFilter.GaussianBlur(size / 40)), float) @ [.3, .59, .11]
+    gy, gx = np.gradient(lum)
+    mag = np.sqrt(gx ** 2 + gy ** 2); edge = (mag / (mag.max() + 1e-6))[..., None] ** .5
+    along_x, along_y = _unit(-gy, gx)
+    swirl_x, swirl_y = _swirls(rng, size)
+    k, calm = style.swirl, 1 - edge[..., 0] * .7 # swirls matter less on strong edges
+    return _unit((1 - k) * along_x + k * swirl_x * calm, (1 - k) * along_y + k * swirl_y * calm)
 
 # %% ../nbs/11_painterly.ipynb #6e52d6d1
-def _palette(a, style):
+def _palette(pixels, style):
     "The scene's colours as `style` sees them: more or less saturated, lighter or not"
-    m = a.mean(-1, keepdims=True)
-    a = m + (a - m) * style.saturate
-    return (a * (1 - style.lighten) + np.array([250, 244, 232]) * style.lighten).clip(0, 255)
+    grey = pixels.mean(-1, keepdims=True)
+    pixels = grey + (pixels - grey) * style.saturate
+    return (pixels * (1 - style.lighten) + np.array([250, 244, 232]) * style.lighten).clip(0, 255)
 
-def _grid_points(S, R, r):
-    n = max(1, int(S / R))
-    g = (np.arange(n) + .5) * S / n
+# %% ../nbs/11_painterly.ipynb #8f04c905
+def _grid_points(size, spacing, rng):
+    "A square grid of points `spacing` apart, each moved at random by up to half the spacing"
+    n = max(1, int(size / spacing))
+    g = (np.arange(n) + .5) * size / n
     y, x = np.meshgrid(g, g, indexing='ij')
-    pts = np.stack([x.ravel(), y.ravel()], 1) + r.uniform(-R / 2, R / 2, (n * n, 2))
-    return pts.clip(0, S - 1)
+    points = np.stack([x.ravel(), y.ravel()], 1) + rng.uniform(-spacing / 2, spacing / 2, (n * n, 2))
+    return points.clip(0, size - 1)
 
-def _paint_layer(canvas, draw, blurred, fx, fy, style, R, first, r):
-    "One layer of strokes of radius `R` where the canvas still differs from the (blurred) scene"
-    S = blurred.shape[0]
-    pts = _grid_points(S, R * style.spacing, r)
-    ix, iy = pts[:, 0].astype(int), pts[:, 1].astype(int)
-    if first: keep = r.random(len(pts)) >= style.skip
-    else: # Hertzmann: repaint only where the canvas, seen at this brush's scale, still differs from the scene
-        f = max(1, int(R)); small = (S // f, S // f)
-        seen = np.asarray(canvas.resize(small, Image.BOX), float)
-        want = np.asarray(Image.fromarray(blurred.astype(np.uint8)).resize(small, Image.BOX), float)
-        err = np.abs(seen - want).sum(-1)
-        keep = err[(iy // f).clip(0, small[1] - 1), (ix // f).clip(0, small[0] - 1)] > style.threshold
-    pts, ix, iy = pts[keep], ix[keep], iy[keep]
-    order = r.permutation(len(pts)); pts, ix, iy = pts[order], ix[order], iy[order]
-    cols = blurred[iy, ix]
-    cols = (cols + r.normal(0, 1, (len(pts), 3)) * style.jitter * (.3 + cols.mean(1, keepdims=True) / 255)).clip(0, 255)
-    width = max(1, int(round(R * 1.2)))
-    if not style.curved:
-        ang = np.arctan2(fy[iy, ix], fx[iy, ix]) + r.normal(0, .6, len(pts))
-        half = r.uniform(*style.length, len(pts)) * R / 2
-        d = np.stack([np.cos(ang), np.sin(ang)], 1) * half[:, None]
-        a, b = pts - d, pts + d
-        for p, q, c in zip(a.tolist(), b.tolist(), cols.astype(int).tolist()):
-            draw.line([tuple(p), tuple(q)], fill=tuple(c), width=width)
-        return len(pts)
-    # curved strokes: trace every stroke at once through the flow field, stop where the scene's colour changes
+# %% ../nbs/11_painterly.ipynb #eb99ea5b
+def _pixel_indices(points):
+    "The columns and rows of the pixels under `points`"
+    return points[:, 0].astype(int), points[:, 1].astype(int)
+
+# %% ../nbs/11_painterly.ipynb #13f5d1d6
+def _still_differs(canvas, blurred, points, radius, threshold):
+    "Hertzmann's test: whether the canvas, seen at this brush's scale, still differs from the scene at each point"
+    size = blurred.shape[0]
+    scale = max(1, int(radius)); small = (size // scale, size // scale)
+    seen = np.asarray(canvas.resize(small, Image.BOX), float)
+    want = np.asarray(Image.fromarray(blurred.astype(np.uint8)).resize(small, Image.BOX), float)
+    err = np.abs(seen - want).sum(-1)
+    ix, iy = _pixel_indices(points)
+    return err[(iy // scale).clip(0, small[1] - 1), (ix // scale).clip(0, small[0] - 1)] > threshold
+
+# %% ../nbs/11_painterly.ipynb #a20a3b56
+def _stroke_starts(canvas, blurred, style, radius, first, rng):
+    "Where a layer's strokes start, in random order: the first layer almost everywhere, later ones where the canvas still differs"
+    starts = _grid_points(blurred.shape[0], radius * style.spacing, rng)
+    if first: keep = rng.random(len(starts)) >= style.skip # leave some gaps for the ground to show through
+    else: keep = _still_differs(canvas, blurred, starts, radius, style.threshold)
+    starts = starts[keep]
+    return starts[rng.permutation(len(starts))]
+
+# %% ../nbs/11_painterly.ipynb #0a2dac88
+def _stroke_colours(blurred, starts, style, rng):
+    "Each stroke's colour: the scene's under its start, changed at random by the style's `jitter` (broken colour)"
+    ix, iy = _pixel_indices(starts)
+    colours = blurred[iy, ix]
+    return (colours + rng.normal(0, 1, (len(starts), 3)) * style.jitter * (.3 + colours.mean(1, keepdims=True) / 255)).clip(0, 255)
+
+# %% ../nbs/11_painterly.ipynb #ec42bb0a
+def _straight_strokes(draw, starts, colours, blurred, flow, style, radius, width, rng):
+    "Short straight dabs centred on each start, roughly along the flow field"
+    ix, iy = _pixel_indices(starts); flow_x, flow_y = flow
+    angle = np.arctan2(flow_y[iy, ix], flow_x[iy, ix]) + rng.normal(0, .6, len(starts))
+    half = rng.uniform(*style.length, len(starts)) * radius / 2
+    d = np.stack([np.cos(angle), np.sin(angle)], 1) * half[:, None]
+    for p, q, c in zip((starts - d).tolist(), (starts + d).tolist(), colours.astype(int).tolist()):
+        draw.line([tuple(p), tuple(q)], fill=tuple(c), width=width)
+
+# %% ../nbs/11_painterly.ipynb #3917c603
+def _trace_strokes(starts, blurred, flow, style, radius, rng):
+    "Trace every curved stroke at once through the flow field, a brush radius a step, until the scene's colour changes"
+    size, (flow_x, flow_y) = blurred.shape[0], flow
+    ix, iy = _pixel_indices(starts)
     n_steps = int(style.length[1])
-    paths = np.zeros((n_steps + 1, len(pts), 2)); paths[0] = pts
-    alive = np.ones(len(pts), bool); length = np.ones(len(pts), int)
-    prev = np.stack([fx[iy, ix], fy[iy, ix]], 1) * r.choice([-1, 1], (len(pts), 1))
-    start_col = blurred[iy, ix]
+    paths = np.zeros((n_steps + 1, len(starts), 2)); paths[0] = starts
+    alive = np.ones(len(starts), bool); lengths = np.ones(len(starts), int)
+    prev = np.stack([flow_x[iy, ix], flow_y[iy, ix]], 1) * rng.choice([-1, 1], (len(starts), 1)) # one way or the other
+    start_colour = blurred[iy, ix]
     for k in range(1, n_steps + 1):
         p = paths[k - 1]
-        jx, jy = p[:, 0].astype(int).clip(0, S - 1), p[:, 1].astype(int).clip(0, S - 1)
-        dvec = np.stack([fx[jy, jx], fy[jy, jx]], 1)
-        dvec *= np.sign((dvec * prev).sum(1, keepdims=True) + 1e-9)
-        q = p + dvec * R
-        inside = (q >= 0).all(1) & (q <= S - 1).all(1)
-        qx, qy = q[:, 0].clip(0, S - 1).astype(int), q[:, 1].clip(0, S - 1).astype(int)
-        same = np.abs(blurred[qy, qx] - start_col).sum(1) < style.threshold * 2.5
+        jx, jy = p[:, 0].astype(int).clip(0, size - 1), p[:, 1].astype(int).clip(0, size - 1)
+        step = np.stack([flow_x[jy, jx], flow_y[jy, jx]], 1)
+        step *= np.sign((step * prev).sum(1, keepdims=True) + 1e-9) # keep going the same way
+        q = p + step * radius
+        inside = (q >= 0).all(1) & (q <= size - 1).all(1)
+        qx, qy = q[:, 0].clip(0, size - 1).astype(int), q[:, 1].clip(0, size - 1).astype(int)
+        same = np.abs(blurred[qy, qx] - start_colour).sum(1) < style.threshold * 2.5
         alive &= inside & (same | (k < style.length[0]))
-        paths[k] = np.where(alive[:, None], q, p); length += alive; prev = dvec
-    dark = (cols * (1 - style.outline)).astype(int).tolist()
-    light = np.minimum(cols * 1.18 + 12, 255).astype(int).tolist()
-    for i, c in enumerate(cols.astype(int).tolist()):
-        line = [tuple(v) for v in paths[:length[i], i].tolist()]
+        paths[k] = np.where(alive[:, None], q, p); lengths += alive; prev = step
+    return paths, lengths
+
+# %% ../nbs/11_painterly.ipynb #59299792
+def _curved_strokes(draw, starts, colours, blurred, flow, style, radius, width, rng):
+    "Long strokes traced through the flow field, each with a darker edge and, when wide, a light ridge (impasto)"
+    paths, lengths = _trace_strokes(starts, blurred, flow, style, radius, rng)
+    dark = (colours * (1 - style.outline)).astype(int).tolist()
+    light = np.minimum(colours * 1.18 + 12, 255).astype(int).tolist()
+    for i, c in enumerate(colours.astype(int).tolist()):
+        line = [tuple(v) for v in paths[:lengths[i], i].tolist()]
         if len(line) < 2: line = line + [(line[0][0] + 1, line[0][1])]
-        if style.outline: draw.line(line, fill=tuple(dark[i]), width=width + 2, )
+        if style.outline: draw.line(line, fill=tuple(dark[i]), width=width + 2)
         draw.line(line, fill=tuple(c), width=width)
         if width >= 3: draw.line([(x - width / 4, y - width / 4) for x, y in line], fill=tuple(light[i]), width=1)
-    return len(pts)
+
+# %% ../nbs/11_painterly.ipynb #82a2d4c0
+def _paint_layer(canvas, draw, blurred, flow, style, radius, first, rng):
+    "One layer of strokes of radius `radius` where the canvas still differs from the (blurred) scene; how many strokes"
+    starts = _stroke_starts(canvas, blurred, style, radius, first, rng)
+    colours = _stroke_colours(blurred, starts, style, rng)
+    strokes = _curved_strokes if style.curved else _straight_strokes
+    strokes(draw, starts, colours, blurred, flow, style, radius, max(1, int(round(radius * 1.2))), rng)
+    return len(starts)
 
 # %% ../nbs/11_painterly.ipynb #1a56068a
-def _outline(canvas, ref, style, S):
+def _contour_lines(canvas, ref, style, size):
     "Darken the canvas along the scene's strongest edges: the dark contour lines around shapes"
-    lum = np.asarray(ref.filter(ImageFilter.GaussianBlur(S / 160)), float) @ [.3, .59, .11]
+    lum = np.asarray(ref.filter(ImageFilter.GaussianBlur(size / 160)), float) @ [.3, .59, .11]
     gy, gx = np.gradient(lum)
     mask = np.clip((np.sqrt(gx ** 2 + gy ** 2) - 6) / 10, 0, 1)[..., None] * style.contours
-    a = np.asarray(canvas, float) * (1 - mask) + np.array([25, 30, 60]) * mask
-    return Image.fromarray(a.clip(0, 255).astype(np.uint8))
+    pixels = np.asarray(canvas, float) * (1 - mask) + np.array([25, 30, 60]) * mask
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
 
-def keep_exposure(
+# %% ../nbs/11_painterly.ipynb #31d0d890
+def _keep_exposure(
     im:Image.Image, # the painting
     ref:Image.Image, # the scene it paints
     strength:float=0.85, # 0: leave the painting alone; 1: match the scene's colour statistics exactly
@@ -437,29 +595,107 @@ def keep_exposure(
     m, s = ma + (mb - ma) * strength, sa + (np.maximum(sb, 8) - sa) * strength
     return Image.fromarray(((a - ma) / sa * s + m).clip(0, 255).astype(np.uint8))
 
+# %% ../nbs/11_painterly.ipynb #7f3ddb87
+def _paint_strokes(ref, style, rng, size):
+    "Paint `ref` in `style`: a primed canvas, Hertzmann's layers from the biggest brush down, then any contour lines"
+    seen = _palette(np.asarray(ref, float), style) # the scene in the painter's palette
+    ground = (np.array(style.ground) + seen.mean((0, 1))) / 2
+    canvas = Image.new('RGB', (size, size), tuple(ground.astype(int).tolist()))
+    draw = ImageDraw.Draw(canvas)
+    flow = _flow_field(ref, style, rng, size)
+    seen = Image.fromarray(seen.astype(np.uint8))
+    for k, radius in enumerate(style.brushes):
+        radius = radius * size / 192
+        blurred = np.asarray(seen.filter(ImageFilter.GaussianBlur(radius * .7)), float)
+        _paint_layer(canvas, draw, blurred, flow, style, radius, k == 0, rng)
+    return _contour_lines(canvas, ref, style, size) if style.contours else canvas
+
+# %% ../nbs/11_painterly.ipynb #d1f1c002
+_EARLY = Style('early', brushes=(6, 3.5, 2.2), length=(1.5, 3.), curved=False, swirl=0.2, jitter=7., saturate=0.7,
+               lighten=0., outline=0.15, contours=0.25, ground=(70, 60, 45), skip=0.05, spacing=1.6, threshold=60.)
+
+# %% ../nbs/11_painterly.ipynb #5c5ac653
+def _check_difficulty(difficulty):
+    "`difficulty` as a float from 0 to 1; `None`: the `difficulty` setting, read now"
+    if difficulty is None: return read_settings().difficulty
+    if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float, np.integer, np.floating)) or not 0 <= difficulty <= 1:
+        raise PainterlyError(f"difficulty={difficulty!r}: give a number from 0 (each painter in one distinct manner) "
+                             f"to 1 (painters who overlap, in poor reproductions), or None for the `difficulty` setting")
+    return float(difficulty)
+
+# %% ../nbs/11_painterly.ipynb #61abc4e4
+def _painting_manner(
+    painter:str, # 'monet' or 'vangogh' (a key of `STYLES`)
+    difficulty:float, # 0 to 1 (see `_check_difficulty`)
+    rng:np.random.Generator, # the painting's own stroke randomness (its first draw decides the `variety` share)
+    difficulty_rng:np.random.Generator, # randomness for the difficulty's choices, separate so that difficulty 0 paints as before
+)->Style: # the style this one painting is painted in
+    "One painting's manner: its painter's preset, part of the way to the other's, and for some an early period"
+    style = STYLES[painter]
+    if not style.variety: return style
+    other = STYLES['monet' if style.curved else 'vangogh']
+    t = float(rng.uniform(0, style.variety)) # drawn at every difficulty, so that the strokes' random numbers stay the same
+    if difficulty: style = _blend_styles(style, other, t) # no painter paints every picture the same way
+    if difficulty and difficulty_rng.random() < 0.3 * difficulty: # another period, close to the other's manner: Van Gogh's Paris dabs, Monet's late loose strokes
+        style = _blend_styles(style, other, float(difficulty_rng.uniform(0.3, 0.6)))
+    if difficulty and difficulty_rng.random() < 0.5 * difficulty: # an early-period picture: part of the way to the shared manner
+        style = _blend_styles(style, _EARLY, float(difficulty_rng.uniform(0.2, 0.45 + 0.3 * difficulty)))
+    return style if style.name == painter else Style(**{**asdict(style), 'name': painter})
+
+# %% ../nbs/11_painterly.ipynb #ffb6cd2d
+def _crop_and_soften(im, difficulty, rng):
+    "A random crop of `im`, at a lower resolution, scaled back up to its size"
+    size = im.size[0]
+    side = max(16, int(round(size * rng.uniform(1 - 0.25 * difficulty, 1)))); x0, y0 = rng.integers(0, size - side + 1, 2)
+    low = max(16, int(round(size * rng.uniform(1 - 0.6 * difficulty, 1)))) # the resolution it was reproduced at
+    im = im.crop((int(x0), int(y0), int(x0) + side, int(y0) + side))
+    return im.resize((low, low), Image.BILINEAR).resize((size, size), Image.BICUBIC)
+
+# %% ../nbs/11_painterly.ipynb #d1f1c005
+def reproduce(
+    im:Image.Image, # a square painting
+    difficulty:float, # 0: returned as it is; 1: the poorest reproductions
+    rng:np.random.Generator, # where the flaws' randomness comes from
+)->Image.Image: # the painting as a reproduction: same size, cropped, softened, tinted and JPEG-compressed
+    "A painting photographed, scanned and saved as a JPEG: the flaws of a reproduction, scaled by `difficulty`"
+    d = float(difficulty)
+    if not d: return im
+    im = _crop_and_soften(im, d, rng)
+    gain, gamma = 1 + rng.normal(0, 0.06 * d, 3), float(np.exp(rng.normal(0, 0.15 * d))) # the scan's colour cast
+    pixels = ((np.asarray(im, float) / 255) ** gamma * gain).clip(0, 1)
+    buf = io.BytesIO()
+    Image.fromarray((pixels * 255).round().astype(np.uint8)).save(buf, 'JPEG', quality=int(rng.integers(int(95 - 65 * d), 96)))
+    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+
 # %% ../nbs/11_painterly.ipynb #735fb761
 def _check_painter(painter):
+    "Refuse a painter the renderer has no style for, and say what to do instead"
     if painter in STYLES or painter in NEUTRAL_STYLES: return
     raise PainterlyError(f"There is no painterly style for painter {painter!r}: the generated set knows "
                          f"{tuple(STYLES) + NEUTRAL_STYLES}. Choose among those, or download real paintings "
                          f"of {painter!r} instead (`download_paintings`).")
 
+# %% ../nbs/11_painterly.ipynb #f724f21d
 def _check_size(size):
+    "Refuse an image side that is not a whole number of pixels from 32 to 1024"
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not 32 <= size <= 1024:
         raise PainterlyError(f"size={size!r}: give the image side as a whole number of pixels from 32 to 1024")
 
+# %% ../nbs/11_painterly.ipynb #41f85b95
 def scene_from_number(n:int)->Scene:
     "Scene number `n` of an endless, fixed list of scenes (any motif), so that everyone can refer to 'scene 3'"
     return random_scene(np.random.default_rng([int(n), 7919]), motifs='shared')
 
-def _pointillist(ref, S, r):
-    canvas = Image.new('RGB', (S, S), (245, 242, 235)); d = ImageDraw.Draw(canvas)
-    a = np.asarray(ref, float); R = max(1.5, S / 80)
+# %% ../nbs/11_painterly.ipynb #826d90e7
+def _pointillist(ref, size, rng):
+    "The scene in Seurat-like dots of heightened colour on a white canvas, two layers of them"
+    canvas = Image.new('RGB', (size, size), (245, 242, 235)); draw = ImageDraw.Draw(canvas)
+    pixels = np.asarray(ref, float); radius = max(1.5, size / 80)
     for _ in range(2):
-        pts = _grid_points(S, R * 1.3, r); ix, iy = pts[:, 0].astype(int), pts[:, 1].astype(int)
-        cols = a[iy, ix]; m = cols.mean(1, keepdims=True)
-        cols = (m + (cols - m) * 1.6 + r.normal(0, 30, cols.shape)).clip(0, 255).astype(int).tolist()
-        for (x, y), c in zip(pts.tolist(), cols): d.ellipse([x - R, y - R, x + R, y + R], fill=tuple(c))
+        dots = _grid_points(size, radius * 1.3, rng); ix, iy = _pixel_indices(dots)
+        colours = pixels[iy, ix]; grey = colours.mean(1, keepdims=True)
+        colours = (grey + (colours - grey) * 1.6 + rng.normal(0, 30, colours.shape)).clip(0, 255).astype(int).tolist()
+        for (x, y), c in zip(dots.tolist(), colours): draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=tuple(c))
     return canvas
 
 # %% ../nbs/11_painterly.ipynb #bfabae6e
@@ -474,31 +710,25 @@ def paint_scene(
     _check_painter(painter); _check_size(size); difficulty = _check_difficulty(difficulty)
     if isinstance(scene, (int, np.integer)) and not isinstance(scene, bool): scene = scene_from_number(scene)
     if not isinstance(scene, Scene): raise PainterlyError(f"scene={scene!r}: give a `Scene` (from `random_scene`) or a scene number")
-    S = int(size)
-    r = np.random.default_rng([int(seed), zlib.crc32(painter.encode())])
-    ref = scene_reference(scene, S)
+    size = int(size)
+    stroke_rng = np.random.default_rng([int(seed), zlib.crc32(painter.encode())])
+    ref = scene_reference(scene, size)
     if painter == 'flat': return ref.quantize(16, method=Image.Quantize.MEDIANCUT).convert('RGB')
-    if painter == 'pointillist': return _pointillist(ref, S, r)
-    rm = np.random.default_rng([int(seed), zlib.crc32(painter.encode()), zlib.crc32(b'difficulty')])
-    style = painting_manner(painter, difficulty, r, rm)
-    seen = _palette(np.asarray(ref, float), style) # the scene in the painter's palette
-    ground = (np.array(style.ground) + seen.mean((0, 1))) / 2
-    canvas = Image.new('RGB', (S, S), tuple(ground.astype(int).tolist()))
-    draw = ImageDraw.Draw(canvas)
-    fx, fy = _flow_field(ref, style, r, S)
-    seen = Image.fromarray(seen.astype(np.uint8))
-    for k, R in enumerate(style.brushes):
-        R = R * S / 192
-        blurred = np.asarray(seen.filter(ImageFilter.GaussianBlur(R * .7)), float)
-        _paint_layer(canvas, draw, blurred, fx, fy, style, R, k == 0, r)
-    if style.contours: canvas = _outline(canvas, ref, style, S)
-    return reproduce(keep_exposure(canvas, ref, style.exposure), difficulty, rm)
+    if painter == 'pointillist': return _pointillist(ref, size, stroke_rng)
+    difficulty_rng = np.random.default_rng([int(seed), zlib.crc32(painter.encode()), zlib.crc32(b'difficulty')])
+    style = _painting_manner(painter, difficulty, stroke_rng, difficulty_rng)
+    canvas = _paint_strokes(ref, style, stroke_rng, size)
+    return reproduce(_keep_exposure(canvas, ref, style.exposure), difficulty, difficulty_rng)
 
 # %% ../nbs/11_painterly.ipynb #45ead0ff
-MANIFEST = 'painterly.json'
+MANIFEST = 'painterly.json' # the file, in the set's folder, that records its arguments and files
 
-def _scene_seed(seed, *keys): return [int(seed)] + [zlib.crc32(str(k).encode()) for k in keys]
+# %% ../nbs/11_painterly.ipynb #a1bda8bd
+def _scene_seed(seed, *keys):
+    "A seed for numpy made of the set's `seed` and `keys` (painter, number...), the same on every machine"
+    return [int(seed)] + [zlib.crc32(str(k).encode()) for k in keys]
 
+# %% ../nbs/11_painterly.ipynb #d98d9d62
 def sample_scenes(
     n:int, # how many scenes
     seed:int=42, # seed for the whole set
@@ -514,11 +744,14 @@ def sample_scenes(
         return random_scene(np.random.default_rng(_scene_seed(seed, who, i)), motifs='shared' if common else motifs, painter=painter)
     return [scene(i) for i in range(n)]
 
+# %% ../nbs/11_painterly.ipynb #e99dfe13
 def painting_name(painter:str, i:int, n:int)->str:
     "File name of painting `i` of `n` by `painter`"
     return f"{painter}_{i:0{max(3, len(str(n - 1)))}d}.jpg"
 
+# %% ../nbs/11_painterly.ipynb #48c5fb5d
 def _check_args(n_per_painter, size, seed, motifs, painters):
+    "Check `make_sample_paintings`'s arguments before anything is written; the painters as a tuple"
     if not isinstance(n_per_painter, (int, np.integer)) or isinstance(n_per_painter, bool) or not 1 <= n_per_painter <= 100_000:
         raise PainterlyError(f"n_per_painter={n_per_painter!r}: give a whole number of images per painter (at least 1)")
     _check_size(size); _check_motifs(motifs)
@@ -530,9 +763,37 @@ def _check_args(n_per_painter, size, seed, motifs, painters):
     for p in painters: _check_painter(p)
     return painters
 
+# %% ../nbs/11_painterly.ipynb #5be3700b
+def _read_manifest(path):
+    "The manifest an earlier call wrote in `path`, `{}` if there is none; refuses one this module did not write"
+    manifest = path/MANIFEST
+    if not manifest.exists(): return {}
+    try: old = json.loads(manifest.read_text())
+    except (ValueError, OSError) as e: raise PainterlyError(f"{manifest} is not a manifest this function wrote ({e}); move it away or choose another folder")
+    if not isinstance(old, dict) or old.get('generator') != 'painters.painterly':
+        raise PainterlyError(f"{manifest} was not written by make_sample_paintings; move it away or choose another folder")
+    return old
+
+# %% ../nbs/11_painterly.ipynb #9fb627f9
+def _refuse_clashes(path, files, ours):
+    "Stop before writing anything if one of `files` is in `path` and is not one of `ours`"
+    clash = [f for f in files if (path/f).exists() and f not in ours]
+    if clash: raise PainterlyError(f"{path} holds {len(clash)} file(s) that make_sample_paintings did not write, "
+                                   f"e.g. {path/clash[0]}; it will not overwrite them. Choose an empty folder for the generated set.")
+
+# %% ../nbs/11_painterly.ipynb #519a4d6e
 def _save(im, dest):
+    "Save `im` as a JPEG at `dest`, written under a temporary name first, so that no file is ever half-written"
     tmp = dest.with_name(f".{dest.name}.part")
     im.save(tmp, 'JPEG', quality=90); os.replace(tmp, dest)
+
+# %% ../nbs/11_painterly.ipynb #23e5753c
+def _paint_set(path, scenes, n_per_painter, size, seed, difficulty, progress):
+    "Paint and save each painter's scenes in `path`, every painting with its own seed"
+    todo = [(p, i, sc) for p in scenes for i, sc in enumerate(scenes[p])]
+    for p, i, sc in (progress(todo) if progress else todo):
+        painting_seed = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
+        _save(paint_scene(sc, p, size, painting_seed, difficulty), path/p/painting_name(p, i, n_per_painter))
 
 # %% ../nbs/11_painterly.ipynb #028b5dc9
 def make_sample_paintings(
@@ -552,29 +813,17 @@ def make_sample_paintings(
     args = dict(n_per_painter=int(n_per_painter), size=int(size), seed=int(seed), motifs=motifs, painters=list(painters), difficulty=difficulty)
     scenes = {p: sample_scenes(n_per_painter, seed, motifs, p, difficulty) for p in painters}
     files = {f"{p}/{painting_name(p, i, n_per_painter)}": asdict(sc) for p in painters for i, sc in enumerate(scenes[p])}
-    mf = path/MANIFEST
-    old = {}
-    if mf.exists():
-        try: old = json.loads(mf.read_text())
-        except (ValueError, OSError) as e: raise PainterlyError(f"{mf} is not a manifest this function wrote ({e}); move it away or choose another folder")
-        if not isinstance(old, dict) or old.get('generator') != 'painters.painterly':
-            raise PainterlyError(f"{mf} was not written by make_sample_paintings; move it away or choose another folder")
-        if old.get('args') == args and old.get('complete') and all((path/f).is_file() for f in files): return path
+    old = _read_manifest(path)
+    if old.get('args') == args and old.get('complete') and all((path/f).is_file() for f in files): return path
     ours = set(old.get('files', {}))
-    clash = [f for f in files if (path/f).exists() and f not in ours]
-    if clash: raise PainterlyError(f"{path} holds {len(clash)} file(s) that make_sample_paintings did not write, "
-                                   f"e.g. {path/clash[0]}; it will not overwrite them. Choose an empty folder for the generated set.")
-    path.mkdir(parents=True, exist_ok=True)
-    for p in painters: (path/p).mkdir(exist_ok=True)
+    _refuse_clashes(path, files, ours)
+    for p in painters: (path/p).mkdir(parents=True, exist_ok=True)
     record = dict(generator='painters.painterly', args=args, complete=False, files={**old.get('files', {}), **files})
-    mf.write_text(json.dumps(record, indent=1))
-    for f in sorted(ours - set(files)): (path/f).unlink(missing_ok=True)  # our own images from an earlier, different set
-    todo = [(p, i, sc) for p in painters for i, sc in enumerate(scenes[p])]
-    for p, i, sc in (progress(todo) if progress else todo):
-        seed_i = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
-        _save(paint_scene(sc, p, size, seed_i, difficulty), path/p/painting_name(p, i, n_per_painter))
+    (path/MANIFEST).write_text(json.dumps(record, indent=1))
+    for f in sorted(ours - set(files)): (path/f).unlink(missing_ok=True) # our own images from an earlier, different set
+    _paint_set(path, scenes, n_per_painter, size, seed, difficulty, progress)
     record.update(complete=True, files=files)
-    mf.write_text(json.dumps(record, indent=1))
+    (path/MANIFEST).write_text(json.dumps(record, indent=1))
     return path
 
 # %% ../nbs/11_painterly.ipynb #677995b4
