@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate gpu-check gpu-wheels
+.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate bench-guard gpu-check gpu-wheels
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -83,6 +83,11 @@ recipe-cv: setup ## the recipe against a linear probe and fastai's default, 5-fo
 # what moves a frozen-feature probe's error? backbones, sizes, crops, layers, flips, ensembles: repeated folds, intervals, paired tests
 probe-cv: setup ## frozen-feature probes compared on DATA: 5 repeats x 4 folds, 95% intervals, paired tests (PROBE_ARGS, e.g. --only 'lite0@224;lite0@128')
 	$(BIN)/python bench/probe_cv.py $(DATA) $(PROBE_ARGS)
+
+# does the out-of-domain guard refuse what is not a painting, and let paintings through? one table of refusal rates
+# (REAL=<folder of real paintings, one sub-folder per painter> adds cross-validated columns; GUARD_ARGS, e.g. --epochs 1)
+bench-guard: setup ## the out-of-domain guard: refusals per kind of picture (paintings, flat colours, noise, text, photos, shifted paintings)
+	$(BIN)/python bench/guard.py $(if $(REAL),--real $(REAL)) $(GUARD_ARGS)
 
 # how hard is the generated set? fine_tune(4), linear probe, random weights and colour baseline per difficulty x set x seed
 # (about an hour on a 2-core CPU for the default; try CALIBRATE_ARGS="--difficulty 0 0.5 1 --sets 1 --seeds 1" first)
