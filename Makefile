@@ -75,9 +75,10 @@ demo: setup ## the whole job, offline: generated paintings, fine-tuning, results
 bench: setup ## measure speed, one table: fastai vs a plain loop, data loading, notebooks, the test suite before/after, 1 vs 2 processes (BENCH=quick|notebooks|pytest|dist)
 	$(BIN)/python bench/speed.py --only $(or $(BENCH),all)
 
-# does the recipe beat a linear probe on these paintings? k-fold cross-validation, one table (minutes per fold on a CPU)
+# does the recipe beat a linear probe or fastai's default on these paintings? `compare_recipes` (painters.compare): every
+# candidate at the same size and augmentation on the same folds, then paired tests (minutes per fold and candidate on a CPU)
 DATA ?= data/commons
-recipe-cv: setup ## the recipe against a linear probe and fastai's default, 5-fold cross-validation on DATA (default: data/commons)
+recipe-cv: setup ## the recipe (LP-FT) against a linear probe and fastai's fine_tune: same folds, size, augmentation; paired tests, on DATA (CV_ARGS)
 	$(BIN)/python bench/recipe_cv.py $(DATA) $(CV_ARGS)
 
 # what moves a frozen-feature probe's error? backbones, sizes, crops, layers, flips, ensembles: repeated folds, intervals, paired tests

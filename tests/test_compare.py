@@ -1,9 +1,10 @@
-"painters.going_further: the paired test, the interval, the folds, and clear errors on folders that can't be compared"
+"painters.compare: the paired test, the interval, the folds, the pieces of `compare_recipes`, and clear errors on folders that can't be compared"
 import math, numpy as np, pytest
 from scipy.stats import binomtest
 from painters.data import PaintingsFolderError
-from painters.going_further import (error_interval, mcnemar_exact, bootstrap_difference, cv_folds, compare_recipes,
-                                    paired_test, CANDIDATES)
+import pandas as pd
+from painters.compare import (error_interval, mcnemar_exact, bootstrap_difference, cv_folds, compare_recipes, paired_test,
+                              CANDIDATES, Candidate, pick_candidates, painting_folds, comparison_table, Comparison)
 
 def test_mcnemar_by_hand():
     # 7 discordant paintings split 1 / 6: P(X <= 1) for X ~ Binomial(7, 1/2) is (1 + 7) / 128; two-sided doubles it
@@ -48,6 +49,31 @@ def test_folds_score_every_painting_once_per_repeat():
         idx = sorted(i for rr, k, vi in splits if rr == r for i in vi)
         assert idx == list(range(16))
     for _, _, vi in splits: assert {labels[i] for i in vi} == {'monet', 'vangogh'} # stratified: both painters in every fold
+
+def test_candidates_by_name_or_dict():
+    assert list(pick_candidates(('lp_ft', 'probe'))) == ['lp_ft', 'probe']
+    mine = Candidate({}, lambda learn, epochs: learn.fine_tune(epochs), 4, "mine")
+    assert pick_candidates({'mine': mine}) == {'mine': mine}
+    with pytest.raises(KeyError, match="Unknown candidate 'magic'"): pick_candidates(('probe', 'magic'))
+    assert (mine.epochs_for(), mine.epochs_for(1), CANDIDATES['probe'].epochs_for(3)) == (4, 1, 0) # the probe trains no epochs
+
+def test_painting_folds_leave_a_batch_to_train_on(tmp_path):
+    from painters.painterly import make_sample_paintings
+    path = make_sample_paintings(tmp_path/'p', n_per_painter=4, size=64, seed=1)
+    files, splits = painting_folds(path, folds=2, repeats=2, bs=4)
+    assert len(files) == 8 and len(splits) == 4 and files == sorted(files)
+    with pytest.raises(PaintingsFolderError, match="batch size bs=5"): painting_folds(path, folds=2, bs=5)
+
+def test_table_and_paired_test_on_hand_made_predictions():
+    "Two paintings, two repeats: the probe wrong on a twice and on b once; with TTA, only on b once"
+    rows = [(0, 'probe', 'a', 1), (0, 'probe', 'b', 0), (0, 'probe+tta', 'a', 0), (0, 'probe+tta', 'b', 0),
+            (1, 'probe', 'a', 1), (1, 'probe', 'b', 1), (1, 'probe+tta', 'a', 0), (1, 'probe+tta', 'b', 1)]
+    preds = pd.DataFrame([dict(repeat=r, fold=0, file=f, painter='monet', candidate=c, predicted='?', wrong=w) for r, c, f, w in rows])
+    t = comparison_table(preds, {'probe': CANDIDATES['probe']})
+    assert list(t.candidate) == ['probe', 'probe+tta'] and list(t.wrong) == [3, 1] and list(t.scored) == [4, 4]
+    assert list(t.error) == [0.75, 0.25] and (t.low[0], t.high[0]) == error_interval(1.5, 2)
+    pt = paired_test(Comparison(t, preds), 'probe', 'probe+tta')
+    assert (pt['only_a_wrong'], pt['only_b_wrong'], pt['p_mcnemar'], pt['difference']) == ([1, 1], [0, 0], [1.0, 1.0], 0.5)
 
 def test_one_painter_is_a_clear_error(tmp_path):
     with pytest.raises(PaintingsFolderError, match="two painters"): cv_folds(['monet'] * 10, folds=2)
