@@ -26,7 +26,7 @@ if __name__ == '__main__': parse_args() # `--help` and usage errors answer befor
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import pandas as pd
-from painters.data import PaintingsFolderError
+from painters.paintings import PaintingsFolderError
 from painters.going_further import compare_recipes, paired_test
 
 def main(argv=None):

@@ -45,7 +45,8 @@ warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np
 from fastai.vision.all import FuncSplitter, parent_label, set_seed
-from painters.data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
+from painters.data import painter_block, get_painting_files
+from painters.paintings import check_paintings_folder, PaintingsFolderError
 from painters.backbones import pretrained_backbone
 from painters.features import linear_probe
 from painters.learner import painter_learner

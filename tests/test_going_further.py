@@ -1,7 +1,7 @@
 "painters.going_further: the paired test, the interval, the folds, and clear errors on folders that can't be compared"
 import math, numpy as np, pytest
 from scipy.stats import binomtest
-from painters.data import PaintingsFolderError
+from painters.paintings import PaintingsFolderError
 from painters.going_further import (error_interval, mcnemar_exact, bootstrap_difference, cv_folds, compare_recipes,
                                     paired_test, CANDIDATES)
 
