@@ -12,7 +12,8 @@ import numpy as np, pandas as pd
 from fastai.data.transforms import FuncSplitter, parent_label
 from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
-from .data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
+from .data import painter_block, get_painting_files
+from .paintings import check_paintings_folder, PaintingsFolderError
 from .learner import painter_learner
 from .recipe import RECIPE, LINEAR_HEAD, fine_tune_recipe, head_from_probe
 from .backbones import Backbone, pretrained_backbone
