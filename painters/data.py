@@ -6,17 +6,15 @@
 from __future__ import annotations
 from pathlib import Path
 from fastcore.foundation import L
-from PIL import Image
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.core import DataLoaders
 from fastai.data.transforms import get_image_files, RandomSplitter, parent_label
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import Resize, ResizeMethod, PadMode, RandomResizedCrop, aug_transforms
-from collections import Counter
+from .paintings import PaintingsFolderError, check_paintings_folder
 
 # %% auto #0
-__all__ = ['RESIZE_METHODS', 'get_painting_files', 'painter_block', 'PaintingsFolderError', 'painter_dls',
-           'check_paintings_folder']
+__all__ = ['RESIZE_METHODS', 'get_painting_files', 'painter_block', 'painter_dls']
 
 # %% ../nbs/02_datablock.ipynb #dab5718a
 def get_painting_files(
@@ -47,10 +45,6 @@ def painter_block(
                      splitter=RandomSplitter(valid_pct=valid_pct, seed=seed), get_y=parent_label,
                      item_tfms=item_tfms, batch_tfms=[*(aug_transforms() if aug else []), *L(batch_tfms)])
 
-# %% ../nbs/02_datablock.ipynb #5bc0ceae
-class PaintingsFolderError(ValueError):
-    "A folder of paintings that can't be used for training; the message names the folder and says what to do"
-
 # %% ../nbs/02_datablock.ipynb #188ca193
 def painter_dls(
     path:Path|str, # folder holding one sub-folder of images per painter
@@ -74,57 +68,3 @@ def painter_dls(
                                    f"training would see no batch at all: use a smaller bs (e.g. bs={max(1, n_train//4)}) or add images.")
     block = painter_block(size, method, aug=aug, batch_tfms=batch_tfms, valid_pct=valid_pct, seed=seed, min_scale=min_scale)
     return block.dataloaders(path, bs=bs, num_workers=num_workers, **kwargs)
-
-# %% ../nbs/02_datablock.ipynb #f806a6d2
-def _image_size(f:Path)->tuple|None:
-    "The (width, height) of image file `f`, or `None` if it doesn't open and decode as an image"
-    try:
-        with Image.open(f) as im:
-            w, h = im.size
-            im.draft(im.mode, (max(1, w // 8), max(1, h // 8))) # decode JPEGs at 1/8 scale: fast, still reads every byte
-            im.load()
-        return w, h
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError): return None
-
-def _some(files, path, n=5, extra=None):
-    "The first `n` of `files`, relative to `path`, as text"
-    names = [f"{f.relative_to(path)}" + (f" ({extra(f)})" if extra else '') for f in files[:n]]
-    return ', '.join(names) + (f" and {len(files) - n} more" if len(files) > n else '')
-
-# %% ../nbs/02_datablock.ipynb #ad8d785c
-def check_paintings_folder(
-    path:Path|str, # folder that should hold one sub-folder of images per painter
-    size:int=128, # side images will be resized to; an image's short side must be at least half of it
-)->dict: # painter -> number of images, when the folder can be used
-    "Raise `PaintingsFolderError` saying what to do if `path` can't be used for training; else count images per painter"
-    path = Path(path).expanduser()
-    layout = f"It should hold one sub-folder of images per painter, e.g. {path/'monet'}/ and {path/'vangogh'}/"
-    if not path.exists():
-        raise PaintingsFolderError(f"The paintings folder {path} does not exist. Get paintings with "
-                                   f"`get_paintings()` from painters.paintings, or give the folder you keep them in.")
-    if not path.is_dir(): raise PaintingsFolderError(f"{path} is a file, not a folder of paintings. {layout}.")
-    files = get_painting_files(path)
-    if not files: raise PaintingsFolderError(f"The paintings folder {path} has no images. {layout}.")
-    loose = files.filter(lambda f: f.parent == path)
-    if len(loose) == len(files):
-        raise PaintingsFolderError(f"The paintings folder {path} holds images but no painter sub-folders. If it is one "
-            f"painter's folder, give the folder that holds it ({path.parent}). {layout}.")
-    if loose: raise PaintingsFolderError(f"{len(loose)} images in {path} are not in a painter's sub-folder: "
-                                         f"{_some(loose, path)}. Move them into the sub-folder of their painter. {layout}.")
-    counts = {p: n for p, n in sorted(Counter(files.map(parent_label)).items())}
-    if len(counts) < 2:
-        raise PaintingsFolderError(f"The paintings folder {path} has images of only one painter ({', '.join(counts)}): "
-                                   f"a classifier needs at least two. Add a sub-folder of images for another painter. {layout}.")
-    sizes = {f: _image_size(f) for f in files}
-    broken = files.filter(lambda f: sizes[f] is None)
-    if broken:
-        raise PaintingsFolderError(f"{len(broken)} of the {len(files)} files in {path} are not images that can be opened "
-            f"(e.g. a web page saved as .jpg by a failed download): {_some(broken, path)}. Remove them, or run "
-            f"`verify_paintings({str(path)!r}, delete=True)` from painters.paintings to delete them. Nothing was deleted.")
-    small = files.filter(lambda f: min(sizes[f]) < size / 2)
-    if small:
-        fits = 2 * min(min(s) for s in sizes.values())
-        raise PaintingsFolderError(f"{len(small)} images in {path} are smaller than {size/2:g} pixels on their short side, "
-            f"too small for size={size}: {_some(small, path, extra=lambda f: '{}x{}'.format(*sizes[f]))}. "
-            f"Use a smaller size (size={fits} fits every image) or remove them.")
-    return counts

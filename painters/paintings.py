@@ -28,7 +28,7 @@ __all__ = ['BUILTIN_PAINTERS', 'COMMONS_API', 'PROJECT_URL', 'USER_AGENT', 'THUM
            'search_paintings', 'is_online', 'internet_cell', 'read_attribution', 'write_attribution', 'image_ok',
            'fetch_image', 'DownloadSummary', 'download_paintings', 'PaintingsSourceError', 'painter_counts',
            'download_complete', 'choose_paintings', 'get_paintings', 'paintings_used', 'verify_paintings',
-           'make_sample_paintings']
+           'PaintingsFolderError', 'check_paintings_folder', 'make_sample_paintings']
 
 # %% ../nbs/13_paintings.ipynb #6666e39e
 _all_ = ['make_sample_paintings']
@@ -585,3 +585,97 @@ def verify_paintings(
     if delete:
         for f in bad: Path(f).unlink(missing_ok=True)
     return bad
+
+# %% ../nbs/13_paintings.ipynb #3c6ae745
+from collections import Counter
+from pathlib import Path
+from PIL import Image
+from fastai.data.transforms import get_image_files, parent_label
+
+# %% ../nbs/13_paintings.ipynb #683b9d1e
+class PaintingsFolderError(ValueError):
+    "A folder of paintings that can't be used for training; the message names the folder and says what to do"
+
+# %% ../nbs/13_paintings.ipynb #916812b1
+def _layout(
+    path:Path, # the paintings folder
+)->str: # one sentence, for the end of a message
+    "What a paintings folder should look like, shown with `path`"
+    return f"It should hold one sub-folder of images per painter, e.g. {path/'monet'}/ and {path/'vangogh'}/"
+
+# %% ../nbs/13_paintings.ipynb #af9e4c05
+def _some(
+    files:list, # the files at fault
+    path:Path, # the paintings folder: names are shown relative to it
+    n:int=5, # how many to name
+    extra=None, # a function: file -> text to show after its name
+)->str: # e.g. 'monet/a.jpg, monet/b.jpg and 3 more'
+    "The first `n` of `files`, relative to `path`, as text"
+    names = [f"{f.relative_to(path)}" + (f" ({extra(f)})" if extra else '') for f in files[:n]]
+    return ', '.join(names) + (f" and {len(files) - n} more" if len(files) > n else '')
+
+# %% ../nbs/13_paintings.ipynb #3050f07f
+def _image_size(f:Path)->tuple|None:
+    "The (width, height) of image file `f`, or `None` if it doesn't open and decode as an image"
+    try:
+        with Image.open(f) as im:
+            w, h = im.size
+            im.draft(im.mode, (max(1, w // 8), max(1, h // 8))) # decode JPEGs at 1/8 scale: fast, still reads every byte
+            im.load()
+        return w, h
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError): return None
+
+# %% ../nbs/13_paintings.ipynb #75670744
+def _check_layout(
+    path:Path, # the paintings folder
+    files:list, # the image files below it, sorted
+)->dict: # painter -> number of images
+    "Raise `PaintingsFolderError` unless `files` sit in sub-folders of `path`, one per painter, two painters at least"
+    if not files: raise PaintingsFolderError(f"The paintings folder {path} has no images. {_layout(path)}.")
+    loose = files.filter(lambda f: f.parent == path)
+    if len(loose) == len(files):
+        raise PaintingsFolderError(f"The paintings folder {path} holds images but no painter sub-folders. If it is one "
+            f"painter's folder, give the folder that holds it ({path.parent}). {_layout(path)}.")
+    if loose: raise PaintingsFolderError(f"{len(loose)} images in {path} are not in a painter's sub-folder: "
+                                         f"{_some(loose, path)}. Move them into the sub-folder of their painter. {_layout(path)}.")
+    counts = {p: n for p, n in sorted(Counter(files.map(parent_label)).items())}
+    if len(counts) < 2:
+        raise PaintingsFolderError(f"The paintings folder {path} has images of only one painter ({', '.join(counts)}): "
+                                   f"a classifier needs at least two. Add a sub-folder of images for another painter. {_layout(path)}.")
+    return counts
+
+# %% ../nbs/13_paintings.ipynb #367dce48
+def _check_images(
+    path:Path, # the paintings folder
+    files:list, # the image files below it
+    size:int, # side images will be resized to
+):
+    "Raise `PaintingsFolderError` unless every one of `files` opens as an image at least `size/2` on its short side"
+    sizes = {f: _image_size(f) for f in files}
+    broken = files.filter(lambda f: sizes[f] is None)
+    if broken:
+        raise PaintingsFolderError(f"{len(broken)} of the {len(files)} files in {path} are not images that can be opened "
+            f"(e.g. a web page saved as .jpg by a failed download): {_some(broken, path)}. Remove them, or run "
+            f"`verify_paintings({str(path)!r}, delete=True)` from painters.paintings to delete them. Nothing was deleted.")
+    small = files.filter(lambda f: min(sizes[f]) < size / 2)
+    if small:
+        fits = 2 * min(min(s) for s in sizes.values())
+        raise PaintingsFolderError(f"{len(small)} images in {path} are smaller than {size/2:g} pixels on their short side, "
+            f"too small for size={size}: {_some(small, path, extra=lambda f: '{}x{}'.format(*sizes[f]))}. "
+            f"Use a smaller size (size={fits} fits every image) or remove them.")
+
+# %% ../nbs/13_paintings.ipynb #b55bed84
+def check_paintings_folder(
+    path:Path|str, # folder that should hold one sub-folder of images per painter
+    size:int=128, # side images will be resized to; an image's short side must be at least half of it
+)->dict: # painter -> number of images, when the folder can be used
+    "Raise `PaintingsFolderError` saying what to do if `path` can't be used for training; else count images per painter"
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise PaintingsFolderError(f"The paintings folder {path} does not exist. Get paintings with "
+                                   f"`get_paintings()` from painters.paintings, or give the folder you keep them in.")
+    if not path.is_dir(): raise PaintingsFolderError(f"{path} is a file, not a folder of paintings. {_layout(path)}.")
+    files = get_image_files(path).sorted()
+    counts = _check_layout(path, files)
+    _check_images(path, files, size)
+    return counts

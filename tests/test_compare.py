@@ -1,7 +1,7 @@
 "painters.compare: the paired test, the interval, the folds, the pieces of `compare_recipes`, and clear errors on folders that can't be compared"
 import math, numpy as np, pytest
 from scipy.stats import binomtest
-from painters.data import PaintingsFolderError
+from painters.paintings import PaintingsFolderError
 import pandas as pd
 from painters.compare import (error_interval, mcnemar_exact, bootstrap_difference, cv_folds, compare_recipes, paired_test,
                               CANDIDATES, Candidate, pick_candidates, painting_folds, comparison_table, Comparison)

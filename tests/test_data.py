@@ -1,9 +1,10 @@
-"painters.data: a folder `painter_dls` can't use fails early, with a message naming the folder or files and the fix"
+"painters.data and painters.paintings: a folder `painter_dls` can't use fails early (`check_paintings_folder`), with a message naming the folder or files and the fix"
 from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from painters.data import PaintingsFolderError, check_paintings_folder, painter_dls, painter_block, get_painting_files
+from painters.data import painter_dls, painter_block, get_painting_files
+from painters.paintings import PaintingsFolderError, check_paintings_folder
 
 def _image(f:Path, size=(96, 72), seed=0):
     "Write a small noisy JPEG to `f`"
