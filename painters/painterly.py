@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_painterly.ipynb #cda789ec
 from __future__ import annotations
-import io, json, os, zlib
+import io, json, os, secrets, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -14,7 +14,7 @@ from .settings import read_settings
 # %% auto #0
 __all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'NIGHT_MOTIFS', 'STYLES', 'NEUTRAL_STYLES', 'EARLY', 'MANIFEST', 'PainterlyError',
            'Scene', 'random_scene', 'scene_reference', 'Style', 'blend_styles', 'painting_manner', 'reproduce',
-           'keep_exposure', 'scene_from_number', 'paint_scene', 'sample_scenes', 'painting_name',
+           'keep_exposure', 'scene_from_number', 'paint_scene', 'sample_scenes', 'painting_name', 'write_atomically',
            'make_sample_paintings', 'colour_statistics']
 
 # %% ../nbs/11_painterly.ipynb #2c969739
@@ -530,9 +530,21 @@ def _check_args(n_per_painter, size, seed, motifs, painters):
     for p in painters: _check_painter(p)
     return painters
 
-def _save(im, dest):
-    tmp = dest.with_name(f".{dest.name}.part")
-    im.save(tmp, 'JPEG', quality=90); os.replace(tmp, dest)
+# %% ../nbs/11_painterly.ipynb #b3ff2155
+def write_atomically(
+    dest:Path, # the file to write
+    write,     # `write(file)`: writes the contents into a binary file open for writing
+)->Path: # `dest`
+    "Write `dest` through a temporary file beside it, renamed once complete: no partial file ever bears its name"
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666) # permissions as `open` gives them
+    try:
+        with os.fdopen(fd, 'wb') as fh: write(fh)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+    return dest
 
 # %% ../nbs/11_painterly.ipynb #028b5dc9
 def make_sample_paintings(
@@ -572,7 +584,8 @@ def make_sample_paintings(
     todo = [(p, i, sc) for p in painters for i, sc in enumerate(scenes[p])]
     for p, i, sc in (progress(todo) if progress else todo):
         seed_i = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
-        _save(paint_scene(sc, p, size, seed_i, difficulty), path/p/painting_name(p, i, n_per_painter))
+        painting = paint_scene(sc, p, size, seed_i, difficulty)
+        write_atomically(path/p/painting_name(p, i, n_per_painter), lambda fh: painting.save(fh, 'JPEG', quality=90))
     record.update(complete=True, files=files)
     mf.write_text(json.dumps(record, indent=1))
     return path
