@@ -36,7 +36,7 @@ if __name__ == '__main__': parser().parse_args() # `--help` and usage errors ans
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import pandas as pd
-from painters.data import PaintingsFolderError
+from painters.paintings import PaintingsFolderError
 from painters.compare import CANDIDATES, compare_recipes, paired_test
 
 def pairs(names:list)->list:

@@ -11,8 +11,8 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_BAD_INPUT', 'EXIT_INTERRUPTED', 'TRAIN_HERE', 'CommandError', 'terminal_progress',
-           'cmd_info', 'cmd_download', 'terminal_bar', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate',
-           'confusion_table', 'painters_parser', 'main']
+           'cmd_info', 'cmd_download', 'cmd_sample', 'cmd_train', 'cmd_predict', 'cmd_evaluate', 'confusion_table',
+           'painters_parser', 'main']
 
 # %% ../nbs/23_cli.ipynb #3ee6070e
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130 # what `painters` returns to the shell
@@ -20,11 +20,11 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130 # what `pa
 class CommandError(ValueError):
     "Bad input to a `painters` subcommand; the message says what to do"
 
-def _exists(path:str, what:str='file')->Path:
+def _existing_path(path:str, what:str='file')->Path:
     "`path` as a `Path`, or a `CommandError` when there is nothing there"
-    p = Path(path).expanduser()
-    if not p.exists(): raise CommandError(f"{what} {p} does not exist")
-    return p
+    found = Path(path).expanduser()
+    if not found.exists(): raise CommandError(f"{what} {found} does not exist")
+    return found
 
 # %% ../nbs/23_cli.ipynb #ca3f1ae9
 from contextlib import contextmanager
@@ -34,23 +34,21 @@ def terminal_progress():
     "Within this context, new Learners report with `TerminalProgress`: the results table on standard output, a bar on standard error"
     from fastai.callback.progress import ProgressCallback
     from fastcore.basics import defaults, noop
+    from painters.commons import TerminalBar
 
     class TerminalProgress(ProgressCallback):
-        "fastai's progress callback for a terminal: the results table on standard output, a bar on standard error (if a terminal)"
+        "fastai's progress callback for a terminal: the results table on standard output, a `TerminalBar` on standard error"
         @property
         def name(self): return 'progress' # so that `learn.no_bar()` turns it off, as it does fastai's own
         def before_fit(self):
-            self.bar, self.widths = sys.stderr.isatty(), None
+            self.bar, self.widths = TerminalBar(), None
             self.old_logger = self.logger
             if self.logger != noop: self.learn.logger = self._write_stats; self._write_stats(self.recorder.metric_names)
         def before_epoch(self): pass
         def _launch_pbar(self): self.stage = 'training' if self.training else 'validating'
-        def after_batch(self):
-            if self.bar: print(f"\repoch {self.epoch+1}/{self.n_epoch}: {self.stage} {self.iter+1}/{self.n_iter}", end='', file=sys.stderr, flush=True)
-        def after_train(self): self._clear()
-        def after_validate(self): self._clear()
-        def _clear(self):
-            if self.bar: print('\r' + ' '*50 + '\r', end='', file=sys.stderr, flush=True)
+        def after_batch(self): self.bar.show(f"epoch {self.epoch+1}/{self.n_epoch}: {self.stage} {self.iter+1}/{self.n_iter}")
+        def after_train(self): self.bar.clear()
+        def after_validate(self): self.bar.clear()
         def after_fit(self): self.learn.logger = self.old_logger
         def _write_stats(self, log):
             cells = [f'{l:.6f}' if isinstance(l, float) else str(l) for l in log]
@@ -73,45 +71,31 @@ def cmd_info(args)->int:
 def cmd_download(args)->int:
     "Download paintings from Wikimedia Commons"
     from painters.settings import read_settings
-    s = read_settings()
-    dest = Path(args.dest).expanduser() if args.dest else s.data/'commons'
+    settings = read_settings()
+    dest = Path(args.dest).expanduser() if args.dest else settings.data/'commons'
     if dest.exists() and not dest.is_dir(): raise CommandError(f"--dest {dest} is a file, not a folder")
-    from painters.paintings import download_paintings
-    kw = dict(api_url=args.api_url) if args.api_url else {}
-    summary = download_paintings(dest, painters=tuple(args.painters or s.painters), max_images=args.max_images or s.images_per_painter,
-                                 max_size=args.max_size, **kw)
+    from painters.commons import download_paintings, painter_counts
+    painters = tuple(args.painters or settings.painters)
+    api = dict(api_url=args.api_url) if args.api_url else {}
+    summary = download_paintings(dest, painters=painters, max_images=args.max_images or settings.images_per_painter,
+                                 max_size=args.max_size, **api)
     print(repr(summary))
-    got = _counts(dest, args.painters or s.painters)
-    return EXIT_FAILED if summary.failed or not all(got.values()) else EXIT_OK
+    counts = painter_counts(dest, painters)
+    return EXIT_FAILED if summary.failed or not all(counts.values()) else EXIT_OK
 
-def _counts(path, painters):
-    from fastai.data.transforms import get_image_files
-    return {p: len(get_image_files(Path(path)/p, recurse=False)) if (Path(path)/p).is_dir() else 0 for p in painters}
-
-def terminal_bar(
-    what:str, # what is counted, e.g. 'painting'
-)->callable: # `bar(items)`: yields `items`, showing "what i/n" on standard error when it is a terminal
-    "A progress bar for a terminal, like `painters train`'s: on standard error, and only when it is a terminal"
-    def bar(items):
-        items = list(items)
-        if not sys.stderr.isatty(): yield from items; return
-        for i, x in enumerate(items):
-            print(f"\r{what} {i+1}/{len(items)}", end='', file=sys.stderr, flush=True)
-            yield x
-        print('\r' + ' '*50 + '\r', end='', file=sys.stderr, flush=True)
-    return bar
-
+# %% ../nbs/23_cli.ipynb #7bf8e351
 def cmd_sample(args)->int:
     "Generate the offline set of paintings in each painter's manner"
     from painters.settings import read_settings
-    s = read_settings()
+    settings = read_settings()
     from painters.painterly import make_sample_paintings
-    dest = Path(args.dest).expanduser() if args.dest else s.data/'generated'
+    from painters.commons import TerminalBar, painter_counts
+    dest = Path(args.dest).expanduser() if args.dest else settings.data/'generated'
     if dest.exists() and not dest.is_dir(): raise CommandError(f"--dest {dest} is a file, not a folder")
-    path = make_sample_paintings(dest, n_per_painter=args.n or s.images_per_painter, size=args.size, seed=args.seed,
-                                 motifs=args.motifs, painters=s.painters,
-                                 difficulty=args.difficulty, progress=terminal_bar('painting'))
-    print(f"Generated paintings in {path}: " + ', '.join(f"{p} {n}" for p,n in _counts(path, s.painters).items()))
+    path = make_sample_paintings(dest, n_per_painter=args.n or settings.images_per_painter, size=args.size, seed=args.seed,
+                                 motifs=args.motifs, painters=settings.painters, difficulty=args.difficulty,
+                                 progress=lambda todo: TerminalBar().track(todo, 'painting'))
+    print(f"Generated paintings in {path}: " + ', '.join(f"{p} {n}" for p,n in painter_counts(path, settings.painters).items()))
     return EXIT_OK
 
 # %% ../nbs/23_cli.ipynb #a0d8fd0c
@@ -120,8 +104,8 @@ TRAIN_HERE = "`painters train DATA --out MODEL`" # how a command-line user makes
 def cmd_train(args)->int:
     "Fine-tune a pretrained backbone on a folder of paintings, print the results table, export the model"
     from painters.settings import read_settings
-    s = read_settings()
-    out = Path(args.out).expanduser() if args.out else s.models/'painters.pkl'
+    settings = read_settings()
+    out = Path(args.out).expanduser() if args.out else settings.models/'painters.pkl'
     if out.suffix != '.pkl': raise CommandError(f"--out {out} should end in .pkl (an exported fastai model)")
     if out.is_dir(): raise CommandError(f"--out {out} is a folder: give a file name such as {out/'painters.pkl'}")
     if out.exists() and not args.force: raise CommandError(f"{out} exists: pass --force to replace it, or choose another --out")
@@ -130,45 +114,46 @@ def cmd_train(args)->int:
     from painters.recipe import train_painter_model
     from painters.inference import choose_threshold, model_threshold
     from painters.distributed import data_parallel, data_parallel_table
-    kw = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
+    given = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
     with data_parallel() as launch: # started by torchrun, accelerate launch or srun: this process is one of several (22_distributed)
         path = launch.first(get_paintings, args.data) # a download, if any, happens once
         with terminal_progress():
-            learn = train_painter_model(path, backbone=args.backbone or s.backbone, size=args.size or s.image_size, quiet=not launch.main, **kw)
+            learn = train_painter_model(path, backbone=args.backbone or settings.backbone, size=args.size or settings.image_size,
+                                        quiet=not launch.main, **given)
     if not launch.main: return EXIT_OK # one results table, one export: the first process's
     if launch.world > 1: print(data_parallel_table(learn))
     choose_threshold(learn) # the "unsure" threshold, chosen on the validation images and exported with the model
     out.parent.mkdir(parents=True, exist_ok=True)
     with learn.no_bar(): learn.export(out.resolve()) # without the command's own progress callback
-    with learn.no_bar(): v = learn.validate()
-    print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(v[1]):.3f}; "
+    with learn.no_bar(): valid_loss, error_rate, *_ = learn.validate()
+    print(f"Exported the model to {out} (error rate on the {len(learn.dls.valid_ds)} validation images: {float(error_rate):.3f}; "
           f"the linear probe it started from: {learn.probe_error:.3f})")
-    t, why = model_threshold(learn)
-    print(f"It answers 'unsure' below a top probability of {t:.3f}: {why}")
+    threshold, why = model_threshold(learn)
+    print(f"It answers 'unsure' below a top probability of {threshold:.3f}: {why}")
     return EXIT_OK
 
 # %% ../nbs/23_cli.ipynb #09529001
-def _model(args):
+def _load_model(args):
     "The model named on the command line, loaded, and the threshold to decide with (said on standard error if it is the old default)"
     from painters.inference import load_painter_model, model_threshold
-    learn = load_painter_model(_exists(args.model, 'model file'), how_to_train=TRAIN_HERE)
-    t, why = model_threshold(learn)
-    if args.threshold is not None: t, why = args.threshold, "given with --threshold"
+    learn = load_painter_model(_existing_path(args.model, 'model file'), how_to_train=TRAIN_HERE)
+    threshold, why = model_threshold(learn)
+    if args.threshold is not None: threshold, why = args.threshold, "given with --threshold"
     elif getattr(learn, 'abstain_threshold', None) is None: print(f"painters {args.cmd}: note: using {why}", file=sys.stderr)
-    return learn, t, why
+    return learn, threshold, why
 
 def cmd_predict(args)->int:
     "Print one line per image: the painter and its probability, or 'unsure'; a line on standard error for each file it can't judge"
     import fastai.callback.progress # `no_bar`
     from painters.inference import predict_painter, verdict_text, ImageFileError
-    learn, threshold, _ = _model(args)
+    learn, threshold, _ = _load_model(args)
     failed = 0
-    for i in args.images:
+    for image in args.images:
         try:
-            with learn.no_bar(): probs = predict_painter(learn, i)
+            with learn.no_bar(): probs = predict_painter(learn, image)
         except ImageFileError as e: # one bad file is reported, and the rest of the batch is still predicted
             print(f"painters predict: skipped: {e}", file=sys.stderr); failed += 1; continue
-        print(f"{i}\t{verdict_text(probs, threshold)}", flush=True)
+        print(f"{image}\t{verdict_text(probs, threshold)}", flush=True)
     if failed: print(f"painters predict: {failed} of {len(args.images)} files could not be judged", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -177,13 +162,13 @@ _IMAGE_SUFFIXES = {k for k,v in mimetypes.types_map.items() if v.startswith('ima
 
 def cmd_evaluate(args)->int:
     "Print the error rate and the confusion matrix of a model on a folder with one sub-folder per painter"
-    folder = _exists(args.folder, 'folder')
+    folder = _existing_path(args.folder, 'folder')
     if not folder.is_dir(): raise CommandError(f"{folder} is not a folder: give a folder with one sub-folder of images per painter")
     if not any(f.suffix.lower() in _IMAGE_SUFFIXES for f in folder.rglob('*')): # before the slow part: loading fastai and the model
         raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter")
     import fastai.callback.progress # `no_bar`
     from painters.inference import open_painting, painter_verdict, ImageFileError, UNSURE
-    learn, threshold, why = _model(args)
+    learn, threshold, why = _load_model(args)
     from fastai.data.transforms import get_image_files, parent_label
     files = get_image_files(folder)
     vocab = list(learn.dls.vocab)
@@ -219,86 +204,86 @@ def confusion_table(
     n = len(vocab)
     counts = [[0]*n for _ in range(n)]
     for a,p in zip(actual, predicted): counts[a][p] += 1
-    w = max(8, *(len(v) for v in vocab)) + 1
-    lines = ['actual \\ predicted'.ljust(20) + ''.join(v.rjust(w) for v in vocab)]
-    lines += [v.ljust(20) + ''.join(str(c).rjust(w) for c in row) for v,row in zip(vocab, counts)]
+    width = max(8, *(len(v) for v in vocab)) + 1
+    lines = ['actual \\ predicted'.ljust(20) + ''.join(v.rjust(width) for v in vocab)]
+    lines += [v.ljust(20) + ''.join(str(c).rjust(width) for c in row) for v,row in zip(vocab, counts)]
     return '\n'.join(lines)
 
 # %% ../nbs/23_cli.ipynb #84270aa0
-_EPILOG = ("exit codes: 0 done, 1 the work failed (a download got nothing, or some images could not be judged: each is named "
-          "on standard error), 2 bad input, 130 interrupted")
+_EXIT_CODES_HELP = ("exit codes: 0 done, 1 the work failed (a download got nothing, or some images could not be judged: each is named "
+                   "on standard error), 2 bad input, 130 interrupted")
 
-def _positive(s:str)->int:
-    try: n = int(s)
+def _positive_int(text:str)->int:
+    try: n = int(text)
     except ValueError: n = 0
-    if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {s!r}")
+    if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
     return n
 
-def _positive_float(s:str)->float:
-    try: x = float(s)
+def _positive_float(text:str)->float:
+    try: x = float(text)
     except ValueError: x = 0
-    if not x > 0: raise argparse.ArgumentTypeError(f"expected a number above 0, e.g. 1e-4, got {s!r}")
+    if not x > 0: raise argparse.ArgumentTypeError(f"expected a number above 0, e.g. 1e-4, got {text!r}")
     return x
 
-def _probability(s:str)->float:
-    try: p = float(s)
+def _probability(text:str)->float:
+    try: p = float(text)
     except ValueError: p = -1
-    if not 0 <= p <= 1: raise argparse.ArgumentTypeError(f"expected a probability from 0 to 1, got {s!r}")
+    if not 0 <= p <= 1: raise argparse.ArgumentTypeError(f"expected a probability from 0 to 1, got {text!r}")
     return p
 
 from .inference import MIN_IMAGE_SIDE, MAX_IMAGE_PIXELS # light: no fastai at import
 
 def painters_parser()->argparse.ArgumentParser:
     "The `painters` command line: its subcommands and their options"
-    p = argparse.ArgumentParser(prog='painters', epilog=_EPILOG,
+    parser = argparse.ArgumentParser(prog='painters', epilog=_EXIT_CODES_HELP,
         description="Tell Claude Monet from Vincent van Gogh: the fastai workshop's commands. With no command: the version and settings.")
-    p.add_argument('--version', action='version', version=f'painters {__version__}')
-    p.set_defaults(run=cmd_info)
-    sub = p.add_subparsers(title='commands', metavar='COMMAND')
-    def add(name, run, help, **kw):
-        sp = sub.add_parser(name, help=help, description=help, epilog=_EPILOG, **kw)
-        sp.set_defaults(run=run); return sp
-    d = add('download', cmd_download, "Download paintings from Wikimedia Commons (needs the internet; resumes; never overwrites your files)")
-    d.add_argument('--painters', nargs='+', metavar='KEY', help="painter keys (default: `painters` in settings.ini)")
-    d.add_argument('--max-images', type=_positive, metavar='N', help="images per painter (default: `images_per_painter` in settings.ini)")
-    d.add_argument('--max-size', type=_positive, default=400, metavar='PX', help="longest side of the saved images (default: 400)")
-    d.add_argument('--dest', metavar='DIR', help="download folder (default: <data>/commons)")
-    d.add_argument('--api-url', metavar='URL', help="MediaWiki API endpoint (default: Wikimedia Commons)")
-    s = add('sample', cmd_sample, "Generate the offline set: paintings rendered in each painter's manner")
-    s.add_argument('--dest', metavar='DIR', help="folder to write (default: <data>/generated)")
-    s.add_argument('--n', type=_positive, metavar='N', help="paintings per painter (default: `images_per_painter` in settings.ini)")
-    s.add_argument('--size', type=_positive, default=192, metavar='PX', help="image side in pixels (default: 192)")
-    s.add_argument('--seed', type=int, default=42, help="random seed: the same seed gives the same paintings (default: 42)")
-    s.add_argument('--motifs', choices=('painter','shared'), default='painter',
-                   help="painter: subjects go with the painter, as in real data; shared: both paint the same scenes")
-    s.add_argument('--difficulty', type=float, metavar='D', help="0 (each painter in one distinct manner) to 1 (painters who "
-                   "overlap, in poor reproductions) (default: `difficulty` in settings.ini)")
-    t = add('train', cmd_train, "Train a painter classifier with the workshop's recipe, LP-FT: a linear probe on the pretrained "
-            "backbone's frozen features becomes the head, then 10 gentle epochs of fine-tuning (lr 1e-4) at `image_size` px "
-            "with augmentation (lesson 07_going_further compares it with fastai's fine_tune); print the results table; "
-            "export the model")
-    t.add_argument('data', nargs='?', default='auto', metavar='DATA',
-                   help="a folder with one sub-folder per painter, or auto (default), commons, generated")
-    t.add_argument('--backbone', choices=('auto','resnet18','efficientnet_lite0'), help="pretrained backbone (default: settings.ini)")
-    t.add_argument('--epochs', type=_positive, metavar='N', help="epochs of fine-tuning, after the linear probe is fitted (default: the workshop's recipe)")
-    t.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
-    t.add_argument('--size', type=_positive, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
-    t.add_argument('--bs', type=_positive, metavar='N', help="batch size; under a launcher, of each process (default: 16)")
-    t.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")
-    t.add_argument('--force', action='store_true', help="replace --out if it exists")
+    parser.add_argument('--version', action='version', version=f'painters {__version__}')
+    parser.set_defaults(run=cmd_info)
+    commands = parser.add_subparsers(title='commands', metavar='COMMAND')
+    def add(name, run, help):
+        command = commands.add_parser(name, help=help, description=help, epilog=_EXIT_CODES_HELP)
+        command.set_defaults(run=run); return command
+    download = add('download', cmd_download, "Download paintings from Wikimedia Commons (needs the internet; resumes; never overwrites your files)")
+    download.add_argument('--painters', nargs='+', metavar='KEY', help="painter keys (default: `painters` in settings.ini)")
+    download.add_argument('--max-images', type=_positive_int, metavar='N', help="images per painter (default: `images_per_painter` in settings.ini)")
+    download.add_argument('--max-size', type=_positive_int, default=400, metavar='PX', help="longest side of the saved images (default: 400)")
+    download.add_argument('--dest', metavar='DIR', help="download folder (default: <data>/commons)")
+    download.add_argument('--api-url', metavar='URL', help="MediaWiki API endpoint (default: Wikimedia Commons)")
+    sample = add('sample', cmd_sample, "Generate the offline set: paintings rendered in each painter's manner")
+    sample.add_argument('--dest', metavar='DIR', help="folder to write (default: <data>/generated)")
+    sample.add_argument('--n', type=_positive_int, metavar='N', help="paintings per painter (default: `images_per_painter` in settings.ini)")
+    sample.add_argument('--size', type=_positive_int, default=192, metavar='PX', help="image side in pixels (default: 192)")
+    sample.add_argument('--seed', type=int, default=42, help="random seed: the same seed gives the same paintings (default: 42)")
+    sample.add_argument('--motifs', choices=('painter','shared'), default='painter',
+                        help="painter: subjects go with the painter, as in real data; shared: both paint the same scenes")
+    sample.add_argument('--difficulty', type=float, metavar='D', help="0 (each painter in one distinct manner) to 1 (painters who "
+                        "overlap, in poor reproductions) (default: `difficulty` in settings.ini)")
+    train = add('train', cmd_train, "Train a painter classifier with the workshop's recipe, LP-FT: a linear probe on the pretrained "
+                "backbone's frozen features becomes the head, then 10 gentle epochs of fine-tuning (lr 1e-4) at `image_size` px "
+                "with augmentation (lesson 07_going_further compares it with fastai's fine_tune); print the results table; "
+                "export the model")
+    train.add_argument('data', nargs='?', default='auto', metavar='DATA',
+                       help="a folder with one sub-folder per painter, or auto (default), commons, generated")
+    train.add_argument('--backbone', choices=('auto','resnet18','efficientnet_lite0'), help="pretrained backbone (default: settings.ini)")
+    train.add_argument('--epochs', type=_positive_int, metavar='N', help="epochs of fine-tuning, after the linear probe is fitted (default: the workshop's recipe)")
+    train.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
+    train.add_argument('--size', type=_positive_int, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
+    train.add_argument('--bs', type=_positive_int, metavar='N', help="batch size; under a launcher, of each process (default: 16)")
+    train.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")
+    train.add_argument('--force', action='store_true', help="replace --out if it exists")
     for name, run, help, second in [('predict', cmd_predict, "Predict the painter of each image", 'images'),
                                     ('evaluate', cmd_evaluate, "Error rate and confusion matrix on a folder with one sub-folder per painter", 'folder')]:
-        c = add(name, run, help)
-        c.add_argument('model', metavar='MODEL', help="an exported model (.pkl), e.g. from `painters train`; only load files you "
-                       "trust: loading a model runs Python's pickle, which can run code")
-        if second == 'images': c.add_argument('images', nargs='+', metavar='IMAGE', help=f"image files; each from {MIN_IMAGE_SIDE} "
-                                              f"pixels a side to {MAX_IMAGE_PIXELS//1_000_000} megapixels (others are refused, with the reason)")
-        else: c.add_argument('folder', metavar='FOLDER', help="a folder with one sub-folder of images per painter")
-        c.add_argument('--threshold', type=_probability, metavar='P',
-                       help="answer 'unsure' when the top probability is below this (default: the threshold stored in the model, "
-                            "chosen on its validation images by `painters train`; 0.75 for a model that has none)")
-        c.set_defaults(cmd=name)
-    return p
+        judge = add(name, run, help)
+        judge.add_argument('model', metavar='MODEL', help="an exported model (.pkl), e.g. from `painters train`; only load files you "
+                           "trust: loading a model runs Python's pickle, which can run code")
+        if second == 'images': judge.add_argument('images', nargs='+', metavar='IMAGE', help=f"image files; each from {MIN_IMAGE_SIDE} "
+                                                  f"pixels a side to {MAX_IMAGE_PIXELS//1_000_000} megapixels (others are refused, with the reason)")
+        else: judge.add_argument('folder', metavar='FOLDER', help="a folder with one sub-folder of images per painter")
+        judge.add_argument('--threshold', type=_probability, metavar='P',
+                           help="answer 'unsure' when the top probability is below this (default: the threshold stored in the model, "
+                                "chosen on its validation images by `painters train`; 0.75 for a model that has none)")
+        judge.set_defaults(cmd=name)
+    return parser
 
 # %% ../nbs/23_cli.ipynb #734fd493
 def main(

@@ -17,7 +17,7 @@ from .painterly import colour_statistics, PainterlyError
 from .backbones import Backbone, pretrained_backbone
 
 # %% auto #0
-__all__ = ['CS', 'FrozenFeatures', 'LinearProbe', 'linear_probe', 'colour_baseline_error']
+__all__ = ['PROBE_C_GRID', 'FrozenFeatures', 'LinearProbe', 'linear_probe', 'colour_baseline_error']
 
 # %% ../nbs/15_features.ipynb #120f90a9
 def _stats(learn:Learner):
@@ -81,13 +81,13 @@ def of_dl(self:FrozenFeatures,
     return torch.cat(xs).numpy(), torch.cat(ys).numpy()
 
 # %% ../nbs/15_features.ipynb #75f70fde
-CS = (0.001, 0.01, 0.1, 1.0, 10.0) # the inverse regularisation strengths a probe chooses from
+PROBE_C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0) # the inverse regularisation strengths a probe chooses from
 
 class LinearProbe:
     "A logistic regression on frozen features, its `C` chosen by cross-validation on the training data only"
     def __init__(self,
         features:FrozenFeatures|None=None, # turns images into features; `None`: `fit` and `predict` take feature arrays only
-        Cs:tuple=CS, # inverse regularisation strengths to choose from; a single one is used as it is
+        Cs:tuple=PROBE_C_GRID, # inverse regularisation strengths to choose from; a single one is used as it is
         folds:int=5, # cross-validation folds (fewer when a class has fewer training examples)
         vocab:tuple|None=None, # the class names, by index
         scale:bool=True, # standardise each feature first; `False`: the logistic regression sees the raw features
@@ -98,7 +98,7 @@ class LinearProbe:
         if self.model is None: return "linear probe: not fitted"
         return f"linear probe: C={self.C:g}" + ('' if self.valid_error is None else f", validation error {self.valid_error:.3f}")
 
-    def _X(self, x)->np.ndarray:
+    def _features_of(self, x)->np.ndarray:
         "Features of `x`: an array of features as it is, a list of images through `self.features`"
         if isinstance(x, (np.ndarray, torch.Tensor)): return np.asarray(x)
         if self.features is None: raise TypeError("This probe has no FrozenFeatures: give it an array of features, or make it with LinearProbe(features).")
@@ -115,7 +115,7 @@ def fit(self:LinearProbe,
     from sklearn.preprocessing import StandardScaler
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
-    X, y = self._X(x), np.asarray(y)
+    X, y = self._features_of(x), np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError(f"A probe needs examples of at least two classes; these {len(y)} are all of one.")
     pipe = make_pipeline(*([StandardScaler()] if self.scale else []), LogisticRegression(max_iter=5000))
     if len(self.Cs) == 1: self.C, self.model = self.Cs[0], pipe.set_params(logisticregression__C=self.Cs[0]).fit(X, y)
@@ -133,7 +133,7 @@ def predict_proba(self:LinearProbe,
 )->np.ndarray: # (n, n_classes): the probability of each class
     "The probability of each class, for each of `x`"
     if self.model is None: raise ValueError("This probe is not fitted yet: call probe.fit(x, y) first.")
-    return self.model.predict_proba(self._X(x))
+    return self.model.predict_proba(self._features_of(x))
 
 @patch
 def predict(self:LinearProbe, x)->np.ndarray: # the likeliest class of each of `x`

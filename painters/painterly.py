@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_painterly.ipynb #cda789ec
 from __future__ import annotations
-import io, json, os, zlib
+import io, json, os, secrets, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -15,7 +15,7 @@ from .settings import read_settings
 # %% auto #0
 __all__ = ['MOTIFS', 'ALL_MOTIFS', 'LIGHTS', 'STYLES', 'NEUTRAL_STYLES', 'MANIFEST', 'PainterlyError', 'Scene', 'random_scene',
            'scene_reference', 'Style', 'reproduce', 'scene_from_number', 'paint_scene', 'sample_scenes',
-           'painting_name', 'make_sample_paintings', 'colour_statistics']
+           'painting_name', 'write_atomically', 'make_sample_paintings', 'colour_statistics']
 
 # %% ../nbs/11_painterly.ipynb #2c969739
 class PainterlyError(ValueError):
@@ -781,11 +781,21 @@ def _refuse_clashes(path, files, ours):
     if clash: raise PainterlyError(f"{path} holds {len(clash)} file(s) that make_sample_paintings did not write, "
                                    f"e.g. {path/clash[0]}; it will not overwrite them. Choose an empty folder for the generated set.")
 
-# %% ../nbs/11_painterly.ipynb #519a4d6e
-def _save(im, dest):
-    "Save `im` as a JPEG at `dest`, written under a temporary name first, so that no file is ever half-written"
-    tmp = dest.with_name(f".{dest.name}.part")
-    im.save(tmp, 'JPEG', quality=90); os.replace(tmp, dest)
+# %% ../nbs/11_painterly.ipynb #b3ff2155
+def write_atomically(
+    dest:Path, # the file to write
+    write,     # `write(file)`: writes the contents into a binary file open for writing
+)->Path: # `dest`
+    "Write `dest` through a temporary file beside it, renamed once complete: no partial file ever bears its name"
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666) # permissions as `open` gives them
+    try:
+        with os.fdopen(fd, 'wb') as fh: write(fh)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+    return dest
 
 # %% ../nbs/11_painterly.ipynb #23e5753c
 def _paint_set(path, scenes, n_per_painter, size, seed, difficulty, progress):
@@ -793,7 +803,8 @@ def _paint_set(path, scenes, n_per_painter, size, seed, difficulty, progress):
     todo = [(p, i, sc) for p in scenes for i, sc in enumerate(scenes[p])]
     for p, i, sc in (progress(todo) if progress else todo):
         painting_seed = int(np.random.default_rng(_scene_seed(seed, p, i)).integers(2**31))
-        _save(paint_scene(sc, p, size, painting_seed, difficulty), path/p/painting_name(p, i, n_per_painter))
+        painting = paint_scene(sc, p, size, painting_seed, difficulty)
+        write_atomically(path/p/painting_name(p, i, n_per_painter), lambda fh: painting.save(fh, 'JPEG', quality=90))
 
 # %% ../nbs/11_painterly.ipynb #028b5dc9
 def make_sample_paintings(

@@ -61,12 +61,11 @@ def test_sample_refuses_a_file_as_dest(tmp_path):
     one_line_error(painters('sample', '--dest', tmp_path/'notes.txt', '--n', 2), 'notes.txt')
     assert (tmp_path/'notes.txt').read_text() == 'mine'
 
-def _sample_on_a_terminal(dest):
-    "Run `painters sample` with standard error on a pseudo-terminal, as in a user's shell; what it wrote there"
+def _on_a_terminal(*args):
+    "Run `painters args` with standard error on a pseudo-terminal, as in a user's shell; the process, and what it drew there"
     import pty
     master, slave = pty.openpty()
-    p = subprocess.run([venv_tool('painters'), 'sample', '--dest', str(dest), '--n', '3', '--size', '64'], stdout=subprocess.PIPE,
-                       stderr=slave, text=True, cwd=ROOT, timeout=600)
+    p = subprocess.run([venv_tool('painters'), *map(str, args)], stdout=subprocess.PIPE, stderr=slave, text=True, cwd=ROOT, timeout=600)
     os.close(slave)
     out = b''
     try:
@@ -75,8 +74,10 @@ def _sample_on_a_terminal(dest):
     os.close(master)
     return p, out.decode()
 
+# Every command draws its progress the same way (`painters.commons.TerminalBar`, `train`'s through `terminal_progress`):
+# one line on standard error, only when that is a terminal; standard output holds only results.
 def test_sample_shows_a_progress_bar_on_a_terminal_only(tmp_path):
-    p, bar = _sample_on_a_terminal(tmp_path/'tty')
+    p, bar = _on_a_terminal('sample', '--dest', tmp_path/'tty', '--n', 3, '--size', 64)
     assert p.returncode == 0 and 'monet 3' in p.stdout, (p.stdout, bar)
     assert 'painting 6/6' in bar and 'painting 1/6' in bar, repr(bar)
     r = painters('sample', '--dest', tmp_path/'pipe', '--n', 3, '--size', 64) # standard error is a pipe: no bar
@@ -102,6 +103,7 @@ def test_train_prints_the_results_table_and_exports(work):
     assert 'valid_loss' in header and 'error_rate' in header, r.stdout
     assert (tmp/'model.pkl').stat().st_size > 1_000_000
     assert 'Exported the model to' in r.stdout and 'the linear probe it started from: ' in r.stdout
+    assert '\r' not in r.stdout + r.stderr and 'epoch 1/' not in r.stderr, r.stderr[-2000:] # not a terminal: no bar
 
 def test_train_never_overwrites_a_model_without_force(work):
     tmp, _ = work
@@ -268,11 +270,19 @@ def test_download_from_a_loopback_commons(commons, tmp_path):
     r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', commons)
     assert r.returncode == 0 and '4 already there' in r.stdout, r.stdout
 
+def test_download_shows_its_bar_on_a_terminal_only(commons, tmp_path):
+    "The download's progress is drawn as `sample`'s: on standard error when it is a terminal, never among the results"
+    p, bar = _on_a_terminal('download', '--dest', tmp_path/'tty', '--max-images', 2, '--api-url', commons)
+    assert p.returncode == 0 and '4 downloaded' in p.stdout and '\r' not in p.stdout, (p.stdout, bar)
+    assert 'painting 1/4' in bar and 'painting 4/4' in bar, repr(bar)
+    r = painters('download', '--dest', tmp_path/'pipe', '--max-images', 2, '--api-url', commons) # standard error is a pipe: no bar
+    assert r.returncode == 0 and '4 downloaded' in r.stdout and '\r' not in r.stdout + r.stderr, (r.stdout, r.stderr)
+
 def test_download_failures_have_exit_codes(tmp_path, monkeypatch):
     import socket, types, time
-    from painters import paintings
+    from painters import commons
     waits = [] # the waits between retries, taken note of instead of waited
-    monkeypatch.setattr(paintings, 'time', types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic, time=time.time))
+    monkeypatch.setattr(commons, 'time', types.SimpleNamespace(sleep=waits.append, monotonic=time.monotonic, time=time.time))
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]  # nothing listens here once closed
     r = painters('download', '--dest', tmp_path/'dl', '--max-images', 2, '--api-url', f'http://127.0.0.1:{port}/w/api.php')
     assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stdout, r.stderr)

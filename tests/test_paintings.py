@@ -1,4 +1,5 @@
-"""`painters.paintings` against a stand-in for Wikimedia Commons on 127.0.0.1: paging, faults, resuming, safety.
+"""`painters.commons` (and `get_paintings`, which calls it) against a stand-in for Wikimedia Commons on 127.0.0.1: paging,
+faults, resuming, safety.
 
 The server answers in the Commons API's JSON format (`formatversion=2`) and serves images these tests generate.
 Every test checks, after the fault it stages: no partial or invalid file is left, the user's own files are untouched,
@@ -6,6 +7,7 @@ the summary names the failure, and every request carried the workshop's User-Age
 """
 import hashlib, http.server, json, os, re, signal, subprocess, sys, textwrap, threading, time
 from collections import Counter
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -14,12 +16,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from painters.paintings import (USER_AGENT, THUMB_WIDTHS, DownloadSummary, FetchError, PaintingRecord, download_paintings,
-                                image_ok, read_attribution, search_paintings, verify_paintings, write_attribution,
-                                PaintingsSourceError, get_paintings, painter_counts, is_online)
+from painters.commons import (USER_AGENT, THUMB_WIDTHS, DownloadSummary, FetchError, PaintingRecord, Polite, download_paintings,
+                              image_ok, read_attribution, search_paintings, write_attribution, painter_counts, is_online)
+from painters.paintings import PaintingsSourceError, get_paintings, verify_paintings
 from painters.settings import read_settings
 
-FAST = dict(timeout=0.5, retries=2, backoff=0.01, max_wait=0.3, progress=False) # small timeouts and backoff keep tests fast
+POLITE = Polite(timeout=0.5, retries=2, backoff=0.01, max_wait=0.3) # small timeouts and backoff keep tests fast
+FAST = dict(polite=POLITE, progress=False)
 
 def jpeg(seed:int, size=(300, 200), fmt='JPEG')->bytes:
     "A small, valid image: a colour gradient with noise, different for each seed"
@@ -188,7 +191,7 @@ def ours(root): return sorted(f.name for f in (root/'monet').glob('monet_*'))
 
 def test_search_pages_through_the_category(commons):
     for i in range(1, 6): commons.add('Paintings by Claude Monet', i)
-    recs = search_paintings('monet', max_images=10, api_url=commons.api, **{k:v for k,v in FAST.items() if k!='progress'})
+    recs = search_paintings('monet', max_images=10, api_url=commons.api, polite=POLITE)
     assert [r.pageid for r in recs] == [1, 2, 3, 4, 5]
     api = [p for p,_ in commons.log if 'generator=categorymembers' in p]
     assert len(api) == 3 and 'gcmcontinue=2' in api[1] and 'gcmcontinue=4' in api[2]
@@ -199,7 +202,7 @@ def test_search_pages_through_the_category(commons):
 
 def test_search_stops_at_max_images(commons):
     for i in range(1, 6): commons.add('Paintings by Claude Monet', i)
-    recs = search_paintings('monet', max_images=3, api_url=commons.api, timeout=0.5, retries=0)
+    recs = search_paintings('monet', max_images=3, api_url=commons.api, polite=Polite(timeout=0.5, retries=0))
     assert len(recs) == 3 and len([p for p,_ in commons.log if 'generator' in p]) == 2
 
 def test_search_descends_into_subcategories_once_each(commons):
@@ -208,22 +211,22 @@ def test_search_descends_into_subcategories_once_each(commons):
     commons.categories[sub]['files'].append(1) # a file filed in two categories is found once
     commons.add(subsub, 4)
     commons.subcat(top, sub); commons.subcat(sub, subsub); commons.subcat(subsub, top) # a category loop
-    assert [r.pageid for r in search_paintings('monet', depth=1, api_url=commons.api, retries=0)] == [1, 2, 3]
-    assert [r.pageid for r in search_paintings('monet', depth=2, api_url=commons.api, retries=0)] == [1, 2, 3, 4]
+    assert [r.pageid for r in search_paintings('monet', depth=1, api_url=commons.api, polite=Polite(retries=0))] == [1, 2, 3]
+    assert [r.pageid for r in search_paintings('monet', depth=2, api_url=commons.api, polite=Polite(retries=0))] == [1, 2, 3, 4]
 
 def test_search_skips_other_media_and_odd_page_ids(commons):
     commons.add('Paintings by Claude Monet', 1)
     commons.add('Paintings by Claude Monet', 2, mime='application/pdf')
     commons.add('Paintings by Claude Monet', 3, mime='image/svg+xml')
     commons.add('Paintings by Claude Monet', '../../x', payload=jpeg(5), title='File:../../x.jpg')
-    assert [r.pageid for r in search_paintings('monet', api_url=commons.api, retries=0)] == [1]
+    assert [r.pageid for r in search_paintings('monet', api_url=commons.api, polite=Polite(retries=0))] == [1]
 
 def test_search_retries_a_busy_api_and_reports_api_errors(commons, folder):
     commons.add('Paintings by Claude Monet', 1)
     commons.api_faults = [503, 500]
-    assert len(search_paintings('monet', api_url=commons.api, retries=2, backoff=0.01)) == 1
+    assert len(search_paintings('monet', api_url=commons.api, polite=Polite(retries=2, backoff=0.01))) == 1
     commons.api_faults = ['error']
-    with pytest.raises(FetchError, match='badvalue'): search_paintings('monet', api_url=commons.api, retries=0)
+    with pytest.raises(FetchError, match='badvalue'): search_paintings('monet', api_url=commons.api, polite=Polite(retries=0))
     commons.api_faults = ['html']
     s = download_paintings(folder, ['monet'], api_url=commons.api, **FAST)
     assert 'not JSON' in s.reasons()['search monet'] and not s.downloaded and ours(folder) == []
@@ -269,14 +272,14 @@ def test_fault(commons, folder, behaviour, reason):
 
 def test_retry_after_is_honoured(commons, folder):
     commons.add('Paintings by Claude Monet', 1, '429')
-    s = download_paintings(folder, ['monet'], api_url=commons.api, **{**FAST, 'max_wait': 5})
+    s = download_paintings(folder, ['monet'], api_url=commons.api, polite=replace(POLITE, max_wait=5), progress=False)
     t = commons.times['/img/1.jpg']
     assert len(t) == 2 and t[1] - t[0] >= 0.9, "asked again before the 1 s that Retry-After asked for" # backoff alone: 0.01 s
     assert [f.name for f in s.downloaded] == ['monet_1.jpg']
 
 def test_retries_give_up_after_the_last_try(commons, folder):
     commons.add('Paintings by Claude Monet', 1, '500_always')
-    s = download_paintings(folder, ['monet'], api_url=commons.api, **{**FAST, 'retries': 1})
+    s = download_paintings(folder, ['monet'], api_url=commons.api, polite=replace(POLITE, retries=1), progress=False)
     assert commons.hits['/img/1.jpg'] == 2 and '(2 tries)' in s.reasons()['File:Painting 1.jpg']
 
 def test_hostile_file_names_never_reach_the_disk(commons, folder, tmp_path):
@@ -331,8 +334,8 @@ def test_interrupted_run_resumes(commons, folder):
     n = 20
     for i in range(1, n+1): commons.add('Paintings by Claude Monet', i, 'pause')
     code = textwrap.dedent(f"""
-        from painters.paintings import download_paintings
-        download_paintings({str(folder)!r}, ['monet'], api_url={commons.api!r}, workers=2, timeout=20, progress=False)
+        from painters.commons import Polite, download_paintings
+        download_paintings({str(folder)!r}, ['monet'], api_url={commons.api!r}, workers=2, polite=Polite(timeout=20), progress=False)
     """)
     proc = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 40

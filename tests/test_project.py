@@ -106,8 +106,8 @@ LAYERED = {'painters.backbones': ('painters.features', 'painters.learner', 'pain
            'painters.learner': ('painters.recipe', 'painters.bias', 'painters.inference')}
 
 # One Python for every import check: each module is imported in a child forked from it, so each child starts as a
-# fresh Python does. The light modules and `painters.paintings` are imported in children of the bare Python; the
-# layers, whose checks concern painters' own modules only, in children forked after torch and fastai are loaded.
+# fresh Python does. The light modules, `painters.commons` and `painters.paintings` are imported in children of the bare
+# Python; the layers, whose checks concern painters' own modules only, in children forked after torch and fastai are loaded.
 FRESH_IMPORTS = r"""
 import builtins, importlib, io, json, os, sys, traceback
 def child(module):
@@ -140,7 +140,7 @@ print(json.dumps(found))
 @pytest.fixture(scope='module')
 def fresh_imports()->dict:
     "For each module checked here: the module names importing it loads, and the setting files it opens, as in a fresh Python"
-    bare = [*LIGHT, 'painters.paintings', 'painters.painterly']
+    bare = [*LIGHT, 'painters.commons', 'painters.paintings', 'painters.painterly']
     layered = [m for m in LAYERED if m not in bare]
     r = subprocess.run([sys.executable, '-c', FRESH_IMPORTS, json.dumps(bare), json.dumps(layered)], capture_output=True,
                        text=True, cwd=ROOT, timeout=300)
@@ -196,9 +196,10 @@ def test_notebooks_import_only_lower_numbered_ones():
     assert upward == KNOWN_UPWARD, {f"{nb[m]} imports {nb[d]}" for m, d in upward ^ KNOWN_UPWARD}
     assert ('painters.cli', 'painters.recipe') in edges and ('painters.recipe', 'painters.learner') in edges # the check sees lazy imports
 
-def test_importing_paintings_reads_no_file(fresh_imports):
-    "`import painters.paintings` reads no settings file: settings are read when a function needs them"
-    found = fresh_imports['painters.paintings']
+@pytest.mark.parametrize('module', ['painters.commons', 'painters.paintings'])
+def test_importing_paintings_reads_no_file(module, fresh_imports):
+    "`import painters.commons` (or `.paintings`) reads no settings file: settings are read when a function needs them"
+    found = fresh_imports[module]
     assert 'error' not in found, found.get('error')
     assert found['opened'] == [], found['opened']
 
