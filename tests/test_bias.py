@@ -1,10 +1,11 @@
-"The circuit breaker's rules and the domain-shift functions of painters.bias, on made-up inputs"
+"The circuit breaker's rules (painters.inference), the shifts (painters.shifts) and the experiments of painters.bias, on made-up inputs"
 import math
 import numpy as np
 import pytest
 from PIL import Image
-from painters.bias import (abstain_threshold, painter_verdict, coverage_error_curve, UNSURE, SHIFTS, AUGMENTATIONS,
-                           thumbnail, mixed_upload, square_image, LabelledImages, dataset_card)
+from painters.inference import abstain_threshold, painter_verdict, UNSURE
+from painters.shifts import SHIFTS, AUGMENTATIONS, thumbnail, mixed_upload, square_image, LabelledImages
+from painters.bias import coverage_error_curve, dataset_card
 
 VOCAB = ('monet', 'vangogh')
 

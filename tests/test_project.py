@@ -100,10 +100,10 @@ def test_lab_and_readme_speak_of_threads():
     assert 'torch.get_num_threads()' in r.stdout, r.stdout
 
 LIGHT = ['painters.cli', 'painters.app', 'painters.inference'] # the command and the app
-LAYERED = {'painters.backbones': ('painters.features', 'painters.learner', 'painters.bias', 'painters.inference'),
-           'painters.features': ('painters.learner', 'painters.bias', 'painters.inference'),
-           'painters.painterly': ('painters.backbones', 'painters.features', 'painters.learner', 'painters.bias'),
-           'painters.learner': ('painters.recipe', 'painters.bias', 'painters.inference')}
+LAYERED = {'painters.backbones': ('painters.features', 'painters.learner', 'painters.shifts', 'painters.bias', 'painters.inference'),
+           'painters.features': ('painters.learner', 'painters.shifts', 'painters.bias', 'painters.inference'),
+           'painters.painterly': ('painters.backbones', 'painters.features', 'painters.learner', 'painters.shifts', 'painters.bias'),
+           'painters.learner': ('painters.recipe', 'painters.shifts', 'painters.bias', 'painters.inference')}
 
 # One Python for every import check: each module is imported in a child forked from it, so each child starts as a
 # fresh Python does. The light modules, `painters.commons` and `painters.paintings` are imported in children of the bare
@@ -154,9 +154,9 @@ def _modules_after_import(fresh_imports:dict, module:str)->set:
 
 @pytest.mark.parametrize('module', LIGHT)
 def test_the_command_and_the_app_stay_light(module, fresh_imports):
-    "The command and the app answer through `painters.inference`: never the data-bias lesson, scikit-learn or pandas"
+    "The command and the app answer through `painters.inference`: never the data-bias modules (shifts, bias), scikit-learn or pandas"
     loaded = _modules_after_import(fresh_imports, module)
-    heavy = sorted(m for m in loaded if m.split('.')[0] in ('sklearn', 'pandas', 'accelerate') or m in ('painters.bias', 'painters.distributed'))
+    heavy = sorted(m for m in loaded if m.split('.')[0] in ('sklearn', 'pandas', 'accelerate') or m in ('painters.shifts', 'painters.bias', 'painters.distributed'))
     assert not heavy, f"importing {module} loads {heavy[:8]}"
 
 @pytest.mark.parametrize('module,below', list(LAYERED.items()))
