@@ -112,7 +112,7 @@ def cmd_train(args)->int:
     from painters.paintings import get_paintings
     import fastai.callback.schedule, fastai.callback.progress # `fine_tune`, the progress bar and the results table
     from painters.recipe import train_painter_model
-    from painters.inference import choose_threshold, model_threshold
+    from painters.inference import choose_threshold, model_threshold, choose_guard, model_guard
     from painters.distributed import data_parallel, data_parallel_table
     given = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
     with data_parallel() as launch: # started by torchrun, accelerate launch or srun: this process is one of several (22_distributed)
@@ -123,6 +123,7 @@ def cmd_train(args)->int:
     if not launch.main: return EXIT_OK # one results table, one export: the first process's
     if launch.world > 1: print(data_parallel_table(learn))
     choose_threshold(learn) # the "unsure" threshold, chosen on the validation images and exported with the model
+    choose_guard(learn) # the out-of-domain guard: the training paintings' features, its threshold chosen on the validation ones
     out.parent.mkdir(parents=True, exist_ok=True)
     with learn.no_bar(): learn.export(out.resolve()) # without the command's own progress callback
     with learn.no_bar(): valid_loss, error_rate, *_ = learn.validate()
@@ -130,30 +131,31 @@ def cmd_train(args)->int:
           f"the linear probe it started from: {learn.probe_error:.3f})")
     threshold, why = model_threshold(learn)
     print(f"It answers 'unsure' below a top probability of {threshold:.3f}: {why}")
+    print(f"It answers 'out of domain' for a picture unlike its training paintings: it {model_guard(learn)[1]}")
     return EXIT_OK
 
 # %% ../nbs/23_cli.ipynb #09529001
 def _load_model(args):
     "The model named on the command line, loaded, and the threshold to decide with (said on standard error if it is the old default)"
-    from painters.inference import load_painter_model, model_threshold
+    from painters.inference import load_painter_model, model_threshold, model_guard
     learn = load_painter_model(_existing_path(args.model, 'model file'), how_to_train=TRAIN_HERE)
     threshold, why = model_threshold(learn)
     if args.threshold is not None: threshold, why = args.threshold, "given with --threshold"
     elif getattr(learn, 'abstain_threshold', None) is None: print(f"painters {args.cmd}: note: using {why}", file=sys.stderr)
+    guard, about = model_guard(learn)
+    if guard is None and not args.no_guard: print(f"painters {args.cmd}: note: {about}", file=sys.stderr)
     return learn, threshold, why
 
 def cmd_predict(args)->int:
-    "Print one line per image: the painter and its probability, or 'unsure'; a line on standard error for each file it can't judge"
-    import fastai.callback.progress # `no_bar`
-    from painters.inference import predict_painter, verdict_text, ImageFileError
+    "Print one line per image: the painter and its probability, 'unsure', or 'out of domain'; a line on standard error for each file it can't judge"
+    from painters.inference import judge_painting, verdict_text, ImageFileError
     learn, threshold, _ = _load_model(args)
     failed = 0
     for image in args.images:
-        try:
-            with learn.no_bar(): probs = predict_painter(learn, image)
+        try: j = judge_painting(learn, image, threshold, guard=not args.no_guard)
         except ImageFileError as e: # one bad file is reported, and the rest of the batch is still predicted
             print(f"painters predict: skipped: {e}", file=sys.stderr); failed += 1; continue
-        print(f"{image}\t{verdict_text(probs, threshold)}", flush=True)
+        print(f"{image}\t{verdict_text(j['probs'], threshold, j['score'], j['limit'])}", flush=True)
     if failed: print(f"painters predict: {failed} of {len(args.images)} files could not be judged", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -166,8 +168,7 @@ def cmd_evaluate(args)->int:
     if not folder.is_dir(): raise CommandError(f"{folder} is not a folder: give a folder with one sub-folder of images per painter")
     if not any(f.suffix.lower() in _IMAGE_SUFFIXES for f in folder.rglob('*')): # before the slow part: loading fastai and the model
         raise CommandError(f"{folder} holds no images: give a folder with one sub-folder of images per painter")
-    import fastai.callback.progress # `no_bar`
-    from painters.inference import open_painting, painter_verdict, ImageFileError, UNSURE
+    from painters.inference import open_painting, painter_verdict, painter_features, model_guard, ImageFileError, UNSURE, OUT_OF_DOMAIN
     learn, threshold, why = _load_model(args)
     from fastai.data.transforms import get_image_files, parent_label
     files = get_image_files(folder)
@@ -183,14 +184,19 @@ def cmd_evaluate(args)->int:
     if not good: raise CommandError(f"none of the {len(files)} images in {folder} could be read: see the lines above")
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        with learn.no_bar(): preds, _ = learn.get_preds(dl=learn.dls.test_dl(good))
+        preds, feats = painter_features(learn, good)
+    guard = None if args.no_guard else model_guard(learn)[0]
+    far = guard.refuses(feats) if guard is not None else [False] * len(good)
+    verdicts = [painter_verdict(row, vocab, threshold, out_of_domain=bool(o)) for row, o in zip(preds, far)]
     predicted = preds.argmax(1).tolist()
     actual = [vocab.index(parent_label(f)) for f in good]
     wrong = sum(a != p for a,p in zip(actual, predicted))
-    unsure = sum(painter_verdict(row, vocab, threshold) == UNSURE for row in preds.numpy())
     print(f"{len(files)} images in {folder}: {len(good)} scored, {len(left_out)} left out (unreadable or not judgeable)")
     print(f"error rate: {wrong/len(good):.3f} ({wrong} of {len(good)} wrong)")
-    print(f"threshold: {threshold:.3f} ({why})\nunsure (top probability below the threshold): {unsure}\n")
+    print(f"threshold: {threshold:.3f} ({why})")
+    print(f"verdicts: {len(good) - verdicts.count(UNSURE) - verdicts.count(OUT_OF_DOMAIN)} a painter, {verdicts.count(UNSURE)} unsure "
+          f"(top probability below the threshold), " + (f"{verdicts.count(OUT_OF_DOMAIN)} out of domain (unlike the training paintings)\n"
+          if guard is not None else "out of domain not checked (" + ("--no-guard" if args.no_guard else "the model has no guard") + ")\n"))
     print(confusion_table(actual, predicted, vocab))
     return EXIT_FAILED if left_out else EXIT_OK
 
@@ -282,6 +288,8 @@ def painters_parser()->argparse.ArgumentParser:
         judge.add_argument('--threshold', type=_probability, metavar='P',
                            help="answer 'unsure' when the top probability is below this (default: the threshold stored in the model, "
                                 "chosen on its validation images by `painters train`; 0.75 for a model that has none)")
+        judge.add_argument('--no-guard', action='store_true', help="answer for every picture, even one unlike the model's training "
+                           "paintings (the out-of-domain guard off, for experiments)")
         judge.set_defaults(cmd=name)
     return parser
 

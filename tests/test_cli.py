@@ -1,10 +1,11 @@
 """The `painters` command with good and bad input, checking output and exit codes: `painters.cli.main` run in this process
 as the console script runs it (conftest's `painters_cli`); the installed console script itself, and the progress bar on
 a real terminal, in a subprocess."""
-import io, json, os, subprocess, sys, threading, http.server
+import re, io, json, os, subprocess, sys, threading, http.server
 from pathlib import Path
 from urllib.parse import urlsplit, parse_qs
 import pytest
+import numpy as np
 from PIL import Image
 from conftest import ROOT, venv_tool, run_painters, painters_cli
 
@@ -223,14 +224,59 @@ def test_threshold_is_the_models_own_or_the_old_default(work, tmp_path):
     t, why = model_threshold(learn)
     assert 0 < t <= 1 or t == float('inf'), t
     img = sorted((tmp/'paintings').glob('vangogh/*.jpg'))[0]
-    del learn.abstain_threshold # as a model exported before thresholds were stored
+    del learn.abstain_threshold, learn.painting_guard # as a model exported before thresholds and guards were stored
     learn.export(tmp_path/'old.pkl')
     r = painters('predict', tmp_path/'old.pkl', img)
+    no_guard = ('painters predict: note: this model has no out-of-domain guard: it answers for any picture '
+                '(train it again with `painters train` to add one)')
     assert r.returncode == 0 and r.stderr.strip().splitlines() == [
         'painters predict: note: using the default 0.75: this model was exported without a chosen threshold '
-        '(train it again with `painters train` to choose one)'], r.stderr
+        '(train it again with `painters train` to choose one)', no_guard], r.stderr
+    assert r.stdout.split('\t')[1].split()[0] in ('monet', 'vangogh', 'unsure'), r.stdout # it still loads and answers
     r = painters('evaluate', tmp_path/'old.pkl', tmp/'paintings', '--threshold', '0.6')
-    assert r.returncode == 0 and 'threshold: 0.600 (given with --threshold)' in r.stdout and not r.stderr.strip(), (r.stdout, r.stderr)
+    assert r.returncode == 0 and 'threshold: 0.600 (given with --threshold)' in r.stdout, (r.stdout, r.stderr)
+    assert r.stderr.strip().splitlines() == [no_guard.replace('predict', 'evaluate')] and 'the model has no guard' in r.stdout
+    r = painters('predict', tmp_path/'old.pkl', img, '--no-guard', '--threshold', '0.6')
+    assert r.returncode == 0 and not r.stderr.strip(), r.stderr # asked for no guard: nothing to note
+
+def not_paintings(folder:Path)->list:
+    "A grey square, random pixels and a page of text in `folder`: pictures that are not paintings"
+    from PIL import ImageDraw
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new('RGB', (128, 128), (128, 128, 128)).save(folder/'grey.png')
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)).save(folder/'noise.png')
+    page = Image.new('RGB', (256, 256), 'white'); draw = ImageDraw.Draw(page)
+    for y in range(10, 240, 16): draw.text((8, y), 'hello world, dear sir, the report ' * 2, fill='black')
+    page.save(folder/'doc.png')
+    return [folder/'grey.png', folder/'noise.png', folder/'doc.png']
+
+def test_predict_three_verdicts(work, tmp_path):
+    "A painting gets a painter (or 'unsure'); a grey square, noise and a text page get 'out of domain', with the distance"
+    tmp, _ = work
+    painting, others = sorted((tmp/'paintings').glob('monet/*.jpg'))[0], not_paintings(tmp_path)
+    r = painters('predict', tmp/'model.pkl', painting, *others)
+    assert r.returncode == 0 and not r.stderr.strip(), r.stderr # the model `train` made has its guard: no note
+    verdicts = dict(l.split('\t') for l in r.stdout.strip().splitlines())
+    assert verdicts[str(painting)].split()[0] in ('monet', 'vangogh', 'unsure'), verdicts
+    for f in others:
+        assert verdicts[str(f)].startswith('out of domain: not like the paintings this model was trained on (distance '), verdicts
+    r = painters('predict', tmp/'model.pkl', *others, '--no-guard', '--threshold', '0')
+    assert r.returncode == 0 and 'out of domain' not in r.stdout, r.stdout # guard off: a painter for anything
+    assert all(l.split('\t')[1].split()[0] in ('monet', 'vangogh') for l in r.stdout.strip().splitlines()), r.stdout
+
+def test_evaluate_counts_each_verdict(work, tmp_path):
+    tmp, _ = work
+    import shutil
+    shutil.copytree(tmp/'paintings', tmp_path/'mixed')
+    not_paintings(tmp_path/'mixed'/'monet') # three pictures filed as Monets that are not paintings
+    r = painters('evaluate', tmp/'model.pkl', tmp_path/'mixed')
+    assert r.returncode == 0, r.stderr
+    line = next(l for l in r.stdout.splitlines() if l.startswith('verdicts: '))
+    n_painter, n_unsure, n_far = (int(w) for w in re.findall(r'(\d+) (?:a painter|unsure|out of domain)', line))
+    assert n_painter + n_unsure + n_far == 23, line
+    assert n_far == 3, line # the three; the paintings are the model's own (training ones, and validation ones its threshold was chosen on)
+    r = painters('evaluate', tmp/'model.pkl', tmp_path/'mixed', '--no-guard')
+    assert 'out of domain not checked (--no-guard)' in r.stdout, r.stdout
 
 # ---- download, against a tiny MediaWiki stand-in on 127.0.0.1 (no network)
 
