@@ -11,7 +11,8 @@ import ipywidgets as widgets
 from PIL import Image
 from fastcore.basics import patch
 from .inference import (load_painter_model, predict_painter, ModelFileError, painter_verdict, verdict_text, UNSURE,
-                                open_painting, ImageFileError, MAX_IMAGE_PIXELS, choose_threshold, model_threshold)
+                                open_painting, ImageFileError, MAX_IMAGE_PIXELS, choose_threshold, model_threshold,
+                                choose_guard, judge_painting, OUT_OF_DOMAIN)
 
 # %% auto #0
 __all__ = ['MAX_UPLOAD_BYTES', 'model_files', 'find_model', 'quick_model', 'workshop_model', 'UploadError', 'upload_image',
@@ -37,7 +38,7 @@ def find_model(
 # %% ../nbs/21_app.ipynb #17215ee2
 def quick_model(
     folder:Path|str|None=None, # where to generate the small training set (default: a new temporary folder)
-    n:int=16,    # generated paintings per painter
+    n:int=50,    # generated paintings per painter: 20 for validation, enough to choose the guard's threshold
     size:int=64, # image side in pixels
     epochs:int=1, # fine-tuning epochs
 )->object: # a `Learner` fine-tuned for a few seconds: fine for trying the app, not for real answers
@@ -48,7 +49,7 @@ def quick_model(
     folder = Path(folder or tempfile.mkdtemp(prefix='painters-quick-'))
     path = make_sample_paintings(folder, n_per_painter=n, size=max(size, 64))
     learn = train_painter_model(path, size=size, epochs=epochs, aug=False, bs=8, quiet=True)
-    choose_threshold(learn) # as `painters train` does: the "unsure" threshold travels with the model
+    choose_threshold(learn); choose_guard(learn) # as `painters train` does: the "unsure" threshold and the guard travel with the model
     return learn
 
 # %% ../nbs/21_app.ipynb #8a7c16b1
@@ -100,7 +101,7 @@ def probability_bars(
 class PainterApp(widgets.VBox):
     "Upload a painting, click Classify, see the painter and a probability bar for each painter"
     def __init__(self,
-                 classify, # a function: RGB PIL image -> dict of painter -> probability
+                 classify, # a function: RGB PIL image -> dict of painter -> probability, or `judge_painting`'s dict
                  threshold:float, # abstain when the top probability is below this
                  title:str='Who painted it?'): # the heading shown above the app
         self.classify, self.threshold, self.img, self.name = classify, threshold, None, None
@@ -159,13 +160,20 @@ def _on_upload(self:PainterApp,
 @patch
 def verdict_html(self:PainterApp,
                  probs:dict, # painter -> probability, as `classify` returns them
+                 score:float|None=None, # the out-of-domain guard's distance for this picture (`None`: no guard)
+                 limit:float|None=None, # the guard's threshold: farther is not like the training paintings
 )->str: # the verdict, as HTML
-    "What the app says about `probs`: the likeliest painter, or Unsure when it is below the threshold"
+    "What the app says: the likeliest painter; Unsure when below the threshold; Not like its paintings when the guard refuses"
     best, p = max(probs.items(), key=lambda kv: kv[1])
-    if painter_verdict(list(probs.values()), list(probs), self.threshold) != UNSURE:
-        return f"<h3>Painter: {best} ({p:.0%})</h3>"
-    return (f"<h3>Unsure</h3><p>The model's best guess is {best} at {p:.0%}, below the {self.threshold:.0%} "
-            f"it needs to answer. It may not be a painting by {' or '.join(probs)}: a person should look at this one.</p>")
+    far = score is not None and limit is not None and score > limit
+    verdict = painter_verdict(list(probs.values()), list(probs), self.threshold, out_of_domain=far)
+    if verdict == OUT_OF_DOMAIN:
+        return (f"<h3>Not like the paintings this model knows</h3><p>This picture is far from every painting the model was trained on "
+                f"(distance {score:.2f}, above the {limit:.2f} it accepts), so its answer would be a guess (it says {best} at {p:.0%}). "
+                f"Upload a painting by {' or '.join(probs)}.</p>")
+    if verdict != UNSURE: return f"<h3>Painter: {best} ({p:.0%})</h3>"
+    return (f"<h3>Unsure</h3><p>The model's best guess is {best} at {p:.0%}, below the {self.threshold:.0%} it needs to answer: "
+            f"it finds {' and '.join(probs)} hard to tell apart in this one. A person should look at it.</p>")
 
 # %% ../nbs/21_app.ipynb #6ec5d45e
 @patch
@@ -173,10 +181,12 @@ def _on_classify(self:PainterApp,
                  button=None): # the button clicked (unused)
     "Callback for a click on Classify: the verdict and a bar per painter, or what went wrong"
     if self.img is None: return self._show("Upload a painting first.", error=True)
-    try: probs = self.classify(self.img)
+    try: answer = self.classify(self.img)
     except Exception as e: return self._show(f"The model could not classify this image ({type(e).__name__}: {e}).", error=True)
+    judged = isinstance(answer.get('probs'), dict) # `judge_painting`'s answer: probabilities and the guard's score
+    probs = answer['probs'] if judged else answer
     self.bars.children = probability_bars(probs).children
-    self.verdict.value = self.verdict_html(probs)
+    self.verdict.value = self.verdict_html(probs, answer.get('score'), answer.get('limit')) if judged else self.verdict_html(probs)
     self._show(f"{self.name}: {self.img.width} x {self.img.height} pixels")
 
 # %% ../nbs/21_app.ipynb #e350e36e
@@ -195,9 +205,8 @@ def classify_upload(self:PainterApp,
 def painter_app(
     learn, # an exported painter `Learner` (e.g. from `load_painter_model`)
     threshold:float|None=None, # abstain when the top probability is below this (default: the model's own, see `model_threshold`)
+    guard:bool=True, # refuse pictures unlike the training paintings, when the model has a guard (see `judge_painting`)
 )->PainterApp: # the app widget: display it
-    "The painter app for `learn`"
-    import fastai.callback.progress # `no_bar`
-    def classify(img):
-        with learn.no_bar(): return predict_painter(learn, img)
-    return PainterApp(classify, threshold=model_threshold(learn)[0] if threshold is None else threshold)
+    "The painter app for `learn`: three verdicts, a painter, unsure, or not like its paintings"
+    threshold = model_threshold(learn)[0] if threshold is None else threshold
+    return PainterApp(lambda img: judge_painting(learn, img, threshold, guard=guard), threshold=threshold)

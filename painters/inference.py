@@ -12,10 +12,10 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['MIN_IMAGE_SIDE', 'MAX_IMAGE_PIXELS', 'TRAIN_IN_PYTHON', 'UNSURE', 'OUT_OF_DOMAIN', 'DEFAULT_MAX_ERROR',
-           'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'ImageFileError', 'open_painting', 'ModelFileError',
-           'load_painter_model', 'predict_painter', 'painter_verdict', 'verdict_text', 'coverage_error',
-           'abstain_threshold', 'choose_threshold', 'model_threshold', 'PaintingGuard', 'painter_features',
-           'choose_guard', 'model_guard', 'judge_painting']
+           'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'GUARD_MIN_VALID', 'ImageFileError', 'open_painting',
+           'ModelFileError', 'load_painter_model', 'predict_painter', 'painter_verdict', 'verdict_text',
+           'coverage_error', 'abstain_threshold', 'choose_threshold', 'model_threshold', 'PaintingGuard',
+           'painter_features', 'choose_guard', 'model_guard', 'judge_painting']
 
 # %% ../nbs/16_inference.ipynb #e1cc19ec
 MIN_IMAGE_SIDE = 32 # smaller images (in pixels, either side) are refused: too little of a painting to judge
@@ -183,6 +183,7 @@ def model_threshold(
 # %% ../nbs/16_inference.ipynb #4b1a9705
 GUARD_K = 5 # how many nearest training paintings the guard averages over
 GUARD_REFUSE = 0.02 # the share of validation paintings the guard's threshold may refuse
+GUARD_MIN_VALID = 20 # fewer validation paintings choose no threshold: the largest of n distances lets about 1 new painting in n+1 be refused
 
 def _unit(x)->np.ndarray: # the rows of `x` scaled to length 1
     x = _numpy(x).astype(np.float32).reshape(len(x), -1)
@@ -249,8 +250,14 @@ def choose_guard(
     learn, # a trained `Learner`: its training paintings make the guard, its validation paintings choose the threshold
     k:int=GUARD_K, # how many nearest training paintings to average over
     refuse_rate:float=GUARD_REFUSE, # the share of validation paintings the threshold may refuse
-)->PaintingGuard: # also stored as `learn.painting_guard` (exported with the model)
+    min_valid:int=GUARD_MIN_VALID, # fewer validation paintings than this choose no threshold: no guard
+)->PaintingGuard|None: # also stored as `learn.painting_guard` (exported with the model); None when too few paintings
     "Fit the out-of-domain guard on `learn`'s training paintings and choose its threshold on the validation ones"
+    n_valid = len(learn.dls.valid.items)
+    if n_valid < min_valid:
+        learn.painting_guard, learn.painting_guard_why = None, (f"this model has no out-of-domain guard: its {n_valid} validation "
+            f"paintings were too few to choose a threshold ({min_valid} needed); it answers for any picture (train on more paintings)")
+        return None
     guard = PaintingGuard(painter_features(learn, learn.dls.train.items)[1], k)
     guard.calibrate(painter_features(learn, learn.dls.valid.items)[1], refuse_rate)
     learn.painting_guard = guard
@@ -261,8 +268,8 @@ def model_guard(
 )->tuple: # (the `PaintingGuard` or None, what it does in words)
     "The out-of-domain guard stored with `learn`, or None for a model exported without one"
     g = getattr(learn, 'painting_guard', None)
-    if g is None: return None, ("this model has no out-of-domain guard: it answers for any picture "
-                                "(train it again with `painters train` to add one)")
+    if g is None: return None, getattr(learn, 'painting_guard_why', None) or ("this model has no out-of-domain guard: it answers "
+                                "for any picture (train it again with `painters train` to add one)")
     return g, (f"refuses pictures farther than {g.threshold:.3f} from its {len(g.features)} training paintings "
                f"(chosen so that at most {g.refuse_rate:.0%} of its {g.n_valid} validation paintings are)")
 
