@@ -79,7 +79,7 @@ def not_paintings(size:int, seed:int, n:int=30)->dict:
 
 def shifted(images:list, size:int)->dict:
     "The data-bias lesson's shifts of `images`: kind -> list of square RGB images"
-    from painters import shifts
+    from painters import shifts # noqa
     return {f'shifted: {k.replace("_", " ")}': [_square(getattr(shifts, k)(im, seed=i), size) for i, im in enumerate(images)]
             for k in ('heavy_jpeg', 'photo_on_wall', 'grayscale', 'colour_cast', 'thumbnail')}
 
