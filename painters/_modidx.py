@@ -341,6 +341,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'painters.settings._whole': ('settings.html#_whole', 'painters/settings.py'),
                                    'painters.settings.env_var': ('settings.html#env_var', 'painters/settings.py'),
                                    'painters.settings.find_settings_file': ('settings.html#find_settings_file', 'painters/settings.py'),
+                                   'painters.settings.lesson_run': ('settings.html#lesson_run', 'painters/settings.py'),
                                    'painters.settings.read_settings': ('settings.html#read_settings', 'painters/settings.py')},
             'painters.sgd': { 'painters.sgd.GradientDescentError': ('gradient_descent.html#gradientdescenterror', 'painters/sgd.py'),
                               'painters.sgd._as_list': ('gradient_descent.html#_as_list', 'painters/sgd.py'),

@@ -4,13 +4,14 @@
 
 # %% ../nbs/10_settings.ipynb #2042d0b5
 from __future__ import annotations
-import os, configparser
+import os, configparser, atexit, shutil, tempfile
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['BACKBONES', 'OFFLINE_MODES', 'DEFAULTS', 'SECTION', 'env_var', 'find_settings_file', 'SettingsError',
-           'WorkshopSettings', 'read_settings']
+           'WorkshopSettings', 'read_settings', 'lesson_run']
 
 # %% ../nbs/10_settings.ipynb #d7f6d733
 BACKBONES = ('auto', 'resnet18', 'efficientnet_lite0') # the backbones `painter_learner` knows; `auto` picks one
@@ -160,3 +161,25 @@ def read_settings(
         models=_folder('models', raw['models'], where('models'), base if sources['models']==str(path) else Path.cwd()),
         offline=offline, difficulty=_fraction('difficulty', raw['difficulty'], where('difficulty')),
         seed=_whole('seed', raw['seed'], where('seed'), 0, 2**32-1), file=path, sources=sources, extra_painters=extra)
+
+# %% ../nbs/10_settings.ipynb #9c880c81
+def lesson_run(
+    learner:dict, # the learner's run: name -> value, e.g. dict(epochs=4)
+    test:dict, # the same names at test size; a value may be a function of the run (e.g. to make paintings in `run.home`)
+    test_settings:dict|None=None, # at test size, settings overridden as their `PAINTERS_*` variables would, e.g. dict(images_per_painter=30)
+    env:dict|None=None, # the environment to read and, at test size, point at the temporary home (default: `os.environ`)
+)->SimpleNamespace: # in_test, settings, seed, home (the temporary home, or None) and each name of `learner`
+    "A lesson's hidden cell: the learner's values or the test-size ones, the settings, the seed set, and at test size a temporary home"
+    if set(learner) != set(test): raise ValueError(f"learner and test must set the same names: {sorted(set(learner) ^ set(test))} differ")
+    env = os.environ if env is None else env
+    run = SimpleNamespace(in_test=bool(env.get('IN_TEST')), home=None)
+    if run.in_test:
+        run.home = Path(tempfile.mkdtemp(prefix='painters-lesson-'))
+        atexit.register(shutil.rmtree, run.home, ignore_errors=True) # removed when the process ends
+        env.update({env_var('data'): str(run.home/'data'), env_var('models'): str(run.home/'models'), env_var('offline'): 'yes',
+                    **{env_var(k): str(v) for k, v in (test_settings or {}).items()}})
+    run.settings = read_settings(env=env); run.seed = run.settings.seed
+    from fastai.torch_core import set_seed # here, not at the top: reading settings needs no torch
+    set_seed(run.seed, reproducible=True)
+    for k, v in (test if run.in_test else learner).items(): setattr(run, k, v(run) if callable(v) else v)
+    return run
