@@ -95,11 +95,11 @@ def shortcut_errors(
     features:FrozenFeatures, # the frozen backbone
     train_sets:dict, # name -> training `LabelledImages`
     test_sets:dict, # name -> test `LabelledImages`
-    look=None, # a function `f(img, seed)` applied to every image first (e.g. `thumbnail`), or `None`
+    transform=None, # a function `f(img, seed)` applied to every image first (e.g. `thumbnail`), or `None`
     C:float=0.1, # the probe's regularisation (see `train_probe`)
 )->pd.DataFrame: # error rates: one row per training set, one column per test set
     "Train a probe on each training set and measure its error on every test set"
-    if look is not None: train_sets, test_sets = ({k: v.map(look) for k, v in d.items()} for d in (train_sets, test_sets))
+    if transform is not None: train_sets, test_sets = ({k: v.map(transform) for k, v in d.items()} for d in (train_sets, test_sets))
     probes = {k: train_probe(features, v, C) for k, v in train_sets.items()}
     return pd.DataFrame({f"tested on {t}": {f"trained on {n}": p.error(v.images, v.labels) for n, p in probes.items()} for t, v in test_sets.items()})
 

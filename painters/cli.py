@@ -116,7 +116,7 @@ def cmd_train(args)->int:
     from painters.distributed import data_parallel, data_parallel_table
     given = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
     with data_parallel() as launch: # started by torchrun, accelerate launch or srun: this process is one of several (22_distributed)
-        path = launch.first(get_paintings, args.data) # a download, if any, happens once
+        path = launch.main_first(get_paintings, args.data) # a download, if any, happens once
         with terminal_progress():
             learn = train_painter_model(path, backbone=args.backbone or settings.backbone, size=args.size or settings.image_size,
                                         quiet=not launch.main, **given)

@@ -105,7 +105,7 @@ class Launch:
     backend:str|None=None # 'nccl' (GPUs) or 'gloo' (CPUs); `None` alone
     @property
     def main(self)->bool: return self.rank == 0 # the process that prints and exports
-    def first(self, f, *args, **kwargs):
+    def main_first(self, f, *args, **kwargs):
         "`f(*args, **kwargs)` in the main process, then in the others (which find its downloads in place); only the main one prints"
         if not self.main: torch.distributed.barrier()
         with (contextlib.redirect_stdout(io.StringIO()) if not self.main else contextlib.nullcontext()): res = f(*args, **kwargs)

@@ -24,7 +24,7 @@ MAX_IMAGE_PIXELS = 50_000_000 # larger images (width x height) are refused befor
 class ImageFileError(ValueError):
     "An image the model can't judge; the message names the file and the reason"
 
-def _check_size(name, w, h, min_side, max_pixels):
+def _check_image_size(name, w, h, min_side, max_pixels):
     if w*h > max_pixels:
         raise ImageFileError(f"{name} is {w} x {h} pixels, more than the {max_pixels/1e6:g} megapixels accepted: use a smaller copy")
     if min(w, h) < min_side:
@@ -53,7 +53,7 @@ def open_painting(
         raise ImageFileError(f"{name} has more than the {max_pixels/1e6:g} megapixels accepted (a decompression bomb?): use a smaller copy") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageFileError(f"{name} is not an image that can be read: use a painting saved as JPEG or PNG") from None
-    _check_size(name, *im.size, min_side, max_pixels)
+    _check_image_size(name, *im.size, min_side, max_pixels)
     try: im.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ImageFileError(f"{name} looks like an image but could not be decoded (is it cut short?)") from None

@@ -676,7 +676,7 @@ def _check_painter(painter):
                          f"of {painter!r} instead (`download_paintings`).")
 
 # %% ../nbs/11_painterly.ipynb #f724f21d
-def _check_size(size):
+def _check_side(size):
     "Refuse an image side that is not a whole number of pixels from 32 to 1024"
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not 32 <= size <= 1024:
         raise PainterlyError(f"size={size!r}: give the image side as a whole number of pixels from 32 to 1024")
@@ -707,7 +707,7 @@ def paint_scene(
     difficulty:float|None=None, # 0 (each painter in one distinct manner) to 1; `None`: the `difficulty` setting
 )->Image.Image: # the painting, an RGB image
     "Paint `scene` with brush strokes in the manner of `painter`"
-    _check_painter(painter); _check_size(size); difficulty = _check_difficulty(difficulty)
+    _check_painter(painter); _check_side(size); difficulty = _check_difficulty(difficulty)
     if isinstance(scene, (int, np.integer)) and not isinstance(scene, bool): scene = scene_from_number(scene)
     if not isinstance(scene, Scene): raise PainterlyError(f"scene={scene!r}: give a `Scene` (from `random_scene`) or a scene number")
     size = int(size)
@@ -754,7 +754,7 @@ def _check_args(n_per_painter, size, seed, motifs, painters):
     "Check `make_sample_paintings`'s arguments before anything is written; the painters as a tuple"
     if not isinstance(n_per_painter, (int, np.integer)) or isinstance(n_per_painter, bool) or not 1 <= n_per_painter <= 100_000:
         raise PainterlyError(f"n_per_painter={n_per_painter!r}: give a whole number of images per painter (at least 1)")
-    _check_size(size); _check_motifs(motifs)
+    _check_side(size); _check_motifs(motifs)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool): raise PainterlyError(f"seed={seed!r}: give a whole number")
     if isinstance(painters, str): painters = (painters,)
     painters = tuple(painters)
