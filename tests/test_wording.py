@@ -38,3 +38,56 @@ def test_the_check_can_fail(tmp_path):
     texts = ' '.join(t for _, t in lesson_markdown(nb))
     hits = [m.group(0).lower() for pat in DEV_WORDING for m in re.finditer(pat, texts, re.I)]
     assert hits == ['seed webinar', 'we tried', 'under test'], hits
+
+# ---- every number in a lesson's prose is one the learner can see: printed by a cell, in its code, or cited with a link
+_NUMBER = re.compile(r'(?<![\w.`/-])(\d+(?:[.,]\d+)*)(%| ?px| pixels| paintings| images| epochs?| percent| points)?(?![\w`])')
+
+def prose_numbers(md:str)->list:
+    "The numbers a lesson's markdown states, outside code spans, links, list markers and notebook names: (number, as written)"
+    found = []
+    for para in re.split(r'\n\s*\n', md):
+        if re.search(r'\]\((?:https?://|\.\./)', para): continue # a paragraph that cites its source with a link
+        if para.lstrip().startswith('*Stored outputs:'): continue # the line `make outputs` writes, from the run itself
+        p = re.sub(r'`[^`]*`|https?://\S+|<[^>]+>|\b\d\d_[a-z_]+', ' ', para)
+        p = re.sub(r'^\s*(?:\d+\.|[-*])\s', ' ', p, flags=re.M)
+        for m in _NUMBER.finditer(p):
+            n = m.group(1)
+            if len(re.sub(r'\D', '', n)) == 1 and not m.group(2): continue # one digit: a count written as a word would do
+            if re.fullmatch(r'(?:19|20)\d\d', n): continue # a year
+            found.append((n, m.group(0)))
+    return found
+
+def shown_text(nb:dict)->str:
+    "Everything a learner sees of a notebook's code cells: their code and their stored outputs"
+    parts = []
+    for c in (c for c in nb['cells'] if c['cell_type'] == 'code'):
+        parts.append(''.join(c['source']))
+        for o in c.get('outputs', []):
+            parts.append(''.join(o.get('text', '')))
+            parts += [''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+    return '\n'.join(parts)
+
+def is_shown(number:str, shown:str, values:set)->bool:
+    "Whether `number`, as the prose writes it, is in `shown` or is one of `values` rounded as written (a rate, also as a percentage)"
+    plain = number.replace(',', '')
+    if plain in shown: return True
+    digits = len(plain.split('.')[1]) if '.' in plain else 0
+    return any(round(v, digits) == float(plain) or round(100 * v, digits) == float(plain) for v in values)
+
+@pytest.mark.parametrize('path', LESSONS, ids=lambda p: p.stem)
+def test_no_number_in_prose_that_no_cell_shows(path):
+    "A number in the prose comes from the run the learner sees (or a cited source): none typed in from another run"
+    nb = json.loads(path.read_text())
+    shown = shown_text(nb)
+    values = {float(x) for x in re.findall(r'-?\d+\.\d+|-?\d+', shown)}
+    missing = [(c['id'], whole) for c in nb['cells'] if c['cell_type'] == 'markdown'
+               for n, whole in prose_numbers(''.join(c['source'])) if not is_shown(n, shown, values)]
+    assert not missing, f"{path.name}: numbers in the prose that no cell prints or holds (cell id, as written): {missing}"
+
+def test_the_number_check_can_fail():
+    md = ("The probe errs on 14.9% of 220 paintings (`Resize(128)`).\n\nSee [the results](../bench/results/x.md) for 9.5%."
+          "\n\nIt took 3 epochs, in 2 steps.")
+    assert prose_numbers(md) == [('14.9', '14.9%'), ('220', '220 paintings'), ('3', '3 epochs')]
+    nb = {'cells': [{'cell_type': 'markdown', 'source': [md]}, {'cell_type': 'code', 'source': ['print(220)'], 'outputs': [{'text': ['3 epochs']}]}]}
+    assert '220' in shown_text(nb) and '14.9' not in shown_text(nb)
+    assert is_shown('16720', '', {16719.93}) and is_shown('6.7', '', {0.066667}) and not is_shown('6.8', '', {0.066667})
