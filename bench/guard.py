@@ -14,6 +14,8 @@ Two measurements, one table of refusal rates per kind of picture:
 Pictures that are not paintings: flat colours, uniform noise, smooth (blurred) noise, pages of text, and photographs
 shipped inside scikit-learn, matplotlib and (when installed: `pip install scikit-image`) scikit-image, each whole and as
 three random square crops. Nothing is downloaded.
+Paintings by other artists: none ship offline; for the generated model, the renderer's two other manners
+('pointillist', 'flat': the same scenes, painted by neither painter) stand in for them.
 Shifted paintings (still paintings by these painters: the guard is not meant to refuse them; the table says what it
 does): heavy JPEG, a photo on a wall, greyscale, a colour cast, a thumbnail (`painters.shifts`).
 Usage: python bench/guard.py [--real DIR] [--epochs 2] [--size 224] [--n 80] [--folds 5] [--repeats 3] [--seed 0]
@@ -95,7 +97,10 @@ def model_column(args, tmp:Path)->tuple:
     choose_threshold(learn); guard = choose_guard(learn)
     print(f"model: trained and guarded in {time.time()-t:.0f} s; {model_guard(learn)[1]}", file=sys.stderr)
     new = [_square(Image.open(f), args.size) for f in sorted((tmp/'new').glob('*/*.jpg'))]
-    kinds = {'paintings (new generated ones)': new, **not_paintings(args.size, args.seed), **shifted(new, args.size)}
+    make_sample_paintings(tmp/'others', n_per_painter=15, size=256, seed=args.seed + 2000, painters=('pointillist', 'flat'))
+    others = [_square(Image.open(f), args.size) for f in sorted((tmp/'others').glob('*/*.jpg'))]
+    kinds = {'paintings (new generated ones)': new, 'paintings by neither painter (generated)': others,
+             **not_paintings(args.size, args.seed), **shifted(new, args.size)}
     rates, unsure = {}, {}
     for k, ims in kinds.items():
         probs, feats = painter_features(learn, ims)

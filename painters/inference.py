@@ -12,10 +12,10 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['MIN_IMAGE_SIDE', 'MAX_IMAGE_PIXELS', 'TRAIN_IN_PYTHON', 'UNSURE', 'OUT_OF_DOMAIN', 'DEFAULT_MAX_ERROR',
-           'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'GUARD_MIN_VALID', 'ImageFileError', 'open_painting',
-           'ModelFileError', 'load_painter_model', 'predict_painter', 'painter_verdict', 'verdict_text',
-           'coverage_error', 'abstain_threshold', 'choose_threshold', 'model_threshold', 'PaintingGuard',
-           'painter_features', 'choose_guard', 'model_guard', 'judge_painting']
+           'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'GUARD_MARGIN', 'GUARD_MIN_VALID', 'ImageFileError',
+           'open_painting', 'ModelFileError', 'load_painter_model', 'predict_painter', 'painter_verdict',
+           'verdict_text', 'coverage_error', 'abstain_threshold', 'choose_threshold', 'model_threshold',
+           'PaintingGuard', 'painter_features', 'choose_guard', 'model_guard', 'judge_painting']
 
 # %% ../nbs/16_inference.ipynb #e1cc19ec
 MIN_IMAGE_SIDE = 32 # smaller images (in pixels, either side) are refused: too little of a painting to judge
@@ -183,6 +183,7 @@ def model_threshold(
 # %% ../nbs/16_inference.ipynb #4b1a9705
 GUARD_K = 5 # how many nearest training paintings the guard averages over
 GUARD_REFUSE = 0.02 # the share of validation paintings the guard's threshold may refuse
+GUARD_MARGIN = 1e-3 # features are kept in half precision: distances agree to about this much when computed again
 GUARD_MIN_VALID = 20 # fewer validation paintings choose no threshold: the largest of n distances lets about 1 new painting in n+1 be refused
 
 def _unit(x)->np.ndarray: # the rows of `x` scaled to length 1
@@ -218,7 +219,8 @@ def calibrate(self:PaintingGuard,
     "The smallest threshold that refuses at most `refuse_rate` of the validation paintings"
     if not 0 <= refuse_rate < 1: raise ValueError(f"refuse_rate={refuse_rate} must be a rate from 0 to 1, e.g. 0.02 for 2%.")
     scores = np.sort(self.score(valid_feats))
-    self.threshold = float(scores[len(scores) - 1 - int(refuse_rate * len(scores))]) # the most it may refuse: floor(rate x n)
+    kept = scores[len(scores) - 1 - int(refuse_rate * len(scores))] # the most it may refuse: floor(rate x n)
+    self.threshold = float(kept) + GUARD_MARGIN # a hair above: the same painting, scored again, may round a little higher
     self.refuse_rate, self.n_valid = refuse_rate, len(valid_feats)
     return self.threshold
 

@@ -96,11 +96,11 @@ def run_bench_script(name:str, *args, env:dict|None=None)->subprocess.CompletedP
 
 @pytest.fixture(scope='session')
 def trained(tmp_path_factory):
-    """A small generated set (10 per painter, 64 px) and a model trained on it by `painters train` (1 epoch, 64 px),
-    made once for the whole suite: every test that needs a trained model uses this one"""
+    """A small generated set (50 per painter, 64 px: 20 validation paintings, enough for the out-of-domain guard) and a model
+    trained on it by `painters train` (1 epoch, 64 px), made once for the whole suite: every test that needs a trained model uses this one"""
     from types import SimpleNamespace
     tmp = tmp_path_factory.mktemp('trained')
-    r = painters_cli('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
+    r = painters_cli('sample', '--dest', tmp/'paintings', '--n', 50, '--size', 64)
     assert r.returncode == 0, r.stderr
     r = painters_cli('train', tmp/'paintings', '--epochs', 1, '--size', 64, '--backbone', 'efficientnet_lite0', '--out', tmp/'model.pkl')
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])

@@ -51,10 +51,10 @@ def test_bad_settings_is_one_line(tmp_path):
 def test_sample_writes_the_set_and_is_idempotent(work):
     tmp, _ = work
     files = sorted((tmp/'paintings').glob('*/*.jpg'))
-    assert {f.parent.name for f in files} == {'monet', 'vangogh'} and len(files) == 20
+    assert {f.parent.name for f in files} == {'monet', 'vangogh'} and len(files) == 100
     before = {f: f.stat().st_mtime_ns for f in files}
-    r = painters('sample', '--dest', tmp/'paintings', '--n', 10, '--size', 64)
-    assert r.returncode == 0 and 'monet 10' in r.stdout, r.stdout
+    r = painters('sample', '--dest', tmp/'paintings', '--n', 50, '--size', 64)
+    assert r.returncode == 0 and 'monet 50' in r.stdout, r.stdout
     assert {f: f.stat().st_mtime_ns for f in files} == before, "re-running with the same arguments rewrote files"
 
 def test_sample_refuses_a_file_as_dest(tmp_path):
@@ -187,11 +187,11 @@ def test_evaluate_prints_error_rate_and_confusion_matrix(work):
     tmp, _ = work
     r = painters('evaluate', tmp/'model.pkl', tmp/'paintings')
     assert r.returncode == 0, r.stderr
-    assert '20 images' in r.stdout and '0 left out' in r.stdout and 'error rate:' in r.stdout, r.stdout
+    assert '100 images' in r.stdout and '0 left out' in r.stdout and 'error rate:' in r.stdout, r.stdout
     rows = {l.split()[0]: l.split()[1:] for l in r.stdout.splitlines() if l.split() and l.split()[0] in ('monet', 'vangogh')}
-    assert sum(int(n) for v in rows.values() for n in v) == 20, r.stdout
+    assert sum(int(n) for v in rows.values() for n in v) == 100, r.stdout
     wrong = int(rows['monet'][1]) + int(rows['vangogh'][0])
-    assert f'({wrong} of 20 wrong)' in r.stdout
+    assert f'({wrong} of 100 wrong)' in r.stdout
     assert 'chosen on the model' in r.stdout and 'validation images' in r.stdout, r.stdout # the threshold `train` stored
 
 def test_evaluate_leaves_out_bad_files_and_counts_them(work, tmp_path):
@@ -202,8 +202,8 @@ def test_evaluate_leaves_out_bad_files_and_counts_them(work, tmp_path):
     bad.pop('missing.jpg')
     r = painters('evaluate', tmp/'model.pkl', tmp_path/'mixed')
     assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stderr)
-    n = 20 + len(bad)
-    assert f'{n} images in' in r.stdout and f'20 scored, {len(bad)} left out' in r.stdout and 'of 20 wrong' in r.stdout, r.stdout
+    n = 100 + len(bad)
+    assert f'{n} images in' in r.stdout and f'100 scored, {len(bad)} left out' in r.stdout and 'of 100 wrong' in r.stdout, r.stdout
     for name, reason in bad.items():
         assert any(name in l and reason in l for l in r.stderr.splitlines()), (name, r.stderr)
 
@@ -273,8 +273,8 @@ def test_evaluate_counts_each_verdict(work, tmp_path):
     assert r.returncode == 0, r.stderr
     line = next(l for l in r.stdout.splitlines() if l.startswith('verdicts: '))
     n_painter, n_unsure, n_far = (int(w) for w in re.findall(r'(\d+) (?:a painter|unsure|out of domain)', line))
-    assert n_painter + n_unsure + n_far == 23, line
-    assert n_far == 3, line # the three; the paintings are the model's own (training ones, and validation ones its threshold was chosen on)
+    assert n_painter + n_unsure + n_far == 103, line
+    assert 3 <= n_far <= 3 + 5, line # the three (`predict` checks each), and at most 5% of the model's own paintings
     r = painters('evaluate', tmp/'model.pkl', tmp_path/'mixed', '--no-guard')
     assert 'out of domain not checked (--no-guard)' in r.stdout, r.stdout
 
