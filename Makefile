@@ -52,8 +52,8 @@ test-py: setup
 	$(BIN)/python -m pytest -q -rs tests
 
 # an assertion in a notebook is a claim: it must hold for every seed, not for one roll of the dice
-claims: setup ## run the notebooks at test size under SEEDS seeds (default 10; NB="01 03" for some) and list each assertion that failed in any
-	$(BIN)/python tools/claims.py --seeds $(or $(SEEDS),10) $(NB)
+claims: setup ## run the notebooks at test size under SEEDS seeds (default 10; NB="01 03" for some; SIZE=learner for the lessons' own sizes) and list each assertion that failed in any
+	$(BIN)/python tools/claims.py --seeds $(or $(SEEDS),10) $(if $(filter learner,$(SIZE)),--learner) $(NB)
 
 test: setup ## run every notebook as a test (nbdev-test), then the pytest suite
 	$(MAKE) --no-print-directory test-nbs

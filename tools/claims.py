@@ -8,7 +8,7 @@ in any seed, with how many seeds it passed in, and the total run time.
 
 Usage: python tools/claims.py [--seeds 10] [--first 1] [NOTEBOOK ...]   (NOTEBOOK: a name or its number, e.g. 01 03)
 """
-import argparse, json, os, re, subprocess, sys, tempfile, time
+import argparse, contextlib, json, os, re, subprocess, sys, tempfile, time
 from collections import defaultdict
 from pathlib import Path
 from gpu_check import REFUSE_NETWORK # the Makefile's test-nbs: a proxy nothing answers, 127.0.0.1 reachable (a test ties them)
@@ -54,7 +54,7 @@ def run_notebook(path:Path)->list:
 
 def worker(paths:list):
     "One seed: run `paths` in order in this process, printing one JSON line per notebook"
-    os.environ['IN_TEST'] = '1'
+    if os.environ.get('PAINTERS_CLAIMS_SIZE') != 'learner': os.environ['IN_TEST'] = '1'
     sys.path.insert(0, str(ROOT))
     for p in paths:
         start = time.time()
@@ -62,10 +62,11 @@ def worker(paths:list):
         except Exception as e: failed = [(-1, f"{type(e).__name__}: {e}")]
         print(json.dumps(dict(notebook=p.name, seconds=round(time.time() - start, 1), failed=failed)), flush=True)
 
-def one_seed(seed:int, paths:list)->list:
-    "Run the notebooks under `PAINTERS_SEED=seed` in a fresh process and learner home: one result per notebook"
-    with tempfile.TemporaryDirectory(prefix=f'painters-claims-{seed}-') as home:
+def one_seed(seed:int, paths:list, learner_home:str|None=None)->list:
+    "Run the notebooks under `PAINTERS_SEED=seed` in a fresh process and learner home (or `learner_home`, at learner size): one result per notebook"
+    with (tempfile.TemporaryDirectory(prefix=f'painters-claims-{seed}-') if learner_home is None else contextlib.nullcontext(learner_home)) as home:
         env = {**os.environ, **REFUSE_NETWORK, 'PAINTERS_SEED': str(seed), 'PAINTERS_OFFLINE': 'auto',
+               'PAINTERS_CLAIMS_SIZE': 'test' if learner_home is None else 'learner',
                'PAINTERS_DATA': f'{home}/data', 'PAINTERS_MODELS': f'{home}/models', 'PYTHONWARNINGS': 'ignore'}
         p = subprocess.run([sys.executable, __file__, '--worker', *map(str, paths)], env=env, cwd=NBS,
                            capture_output=True, text=True)
@@ -94,6 +95,8 @@ def main(argv=None):
     ap.add_argument('notebooks', nargs='*', help='names or numbers of the notebooks to run (default: all)')
     ap.add_argument('--seeds', type=int, default=10, help='how many seeds (default 10)')
     ap.add_argument('--first', type=int, default=1, help='the first seed (default 1): seeds first, first+1, ...')
+    ap.add_argument('--learner', action='store_true', help="at the learner's size (the lessons' own sizes and epochs, offline: the "
+                    "generated set, made once in one temporary learner home for all seeds) instead of test size")
     ap.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker: return worker([Path(p) for p in args.notebooks])
@@ -101,10 +104,12 @@ def main(argv=None):
     if not paths: ap.error(f"no notebook in {NBS} starts with {' or '.join(args.notebooks)}")
     if args.seeds < 1: ap.error('--seeds must be 1 or more')
     start, runs = time.time(), {}
-    print(f"{len(paths)} notebooks x {args.seeds} seeds, at test size, each seed in a fresh learner home", flush=True)
+    size = "at the learner's size, in one learner home" if args.learner else "at test size, each seed in a fresh learner home"
+    print(f"{len(paths)} notebooks x {args.seeds} seeds, {size}", flush=True)
+    learner_home = tempfile.TemporaryDirectory(prefix='painters-claims-learner-') if args.learner else None
     for seed in range(args.first, args.first + args.seeds):
         t = time.time()
-        runs[seed] = one_seed(seed, paths)
+        runs[seed] = one_seed(seed, paths, learner_home.name if learner_home else None)
         bad = sorted({r['notebook'] for r in runs[seed] if r['failed']})
         print(f"seed {seed}: {time.time() - t:.0f} s, " + (f"failures in {', '.join(bad)}" if bad else "all passed"), flush=True)
     per_nb = defaultdict(list)
