@@ -146,6 +146,7 @@ def _load_model(args):
     if guard is None and not args.no_guard: print(f"painters {args.cmd}: note: {about}", file=sys.stderr)
     return learn, threshold, why
 
+# %% ../nbs/23_cli.ipynb #d0a9dc43
 def cmd_predict(args)->int:
     "Print one line per image: the painter and its probability, 'unsure', or 'out of domain'; a line on standard error for each file it can't judge"
     from painters.inference import judge_painting, verdict_text, ImageFileError
@@ -159,6 +160,7 @@ def cmd_predict(args)->int:
     if failed: print(f"painters predict: {failed} of {len(args.images)} files could not be judged", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
+# %% ../nbs/23_cli.ipynb #81763af7
 import mimetypes
 _IMAGE_SUFFIXES = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')} # as fastai's `image_extensions`
 
