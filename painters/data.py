@@ -51,7 +51,7 @@ def painter_dls(
     size:int=128, # side in pixels that every image is resized to
     method:str='crop', # how a painting is made square: 'crop', 'squish' or 'pad'
     bs:int=16, # batch size: 16 suits a few hundred images
-    num_workers:int=0, # processes loading images; 0 (load in this process) is fastest on a small CPU machine
+    num_workers:int=0, # processes loading images; 0: load them in this process, starting no workers
     valid_pct:float=0.2, # share of the images held out for validation
     seed:int=42, # seed for the split
     aug:bool=False, # augment the training images (see `painter_block`)

@@ -24,7 +24,9 @@ def _lesson(tmp_path, src:Path):
     nb = json.loads(src.read_text(encoding='utf-8'))
     dst = tmp_path/src.name
     dst.write_text(json.dumps(nb), encoding='utf-8')
-    return nb, dst, copy.deepcopy(outputs.read_record())
+    record = copy.deepcopy(outputs.read_record())
+    record[src.name] = dict(record.get(src.name) or {}, code=outputs.code_digest(nb)) # fresh as copied, whatever the lesson's own state
+    return nb, dst, record
 
 def _code(nb): return next(c for c in nb['cells'] if c['cell_type'] == 'code' and c.get('outputs'))
 
@@ -47,9 +49,11 @@ def test_an_error_or_a_live_widget_among_the_outputs_is_reported(tmp_path):
     _code(nb)['outputs'].append({'output_type': 'error', 'ename': 'ValueError', 'evalue': 'no', 'traceback': []})
     _code(nb)['outputs'].append({'output_type': 'stream', 'name': 'stderr', 'text': 'Traceback (most recent call last):\n  ...'})
     _code(nb)['outputs'].append({'output_type': 'display_data', 'metadata': {}, 'data': {outputs.WIDGET: {'model_id': 'x'}}})
+    _code(nb)['outputs'].append({'output_type': 'display_data', 'metadata': {}, 'data': {'text/html': ['<div><img src="data:image/png;base64,"></div>']}})
     dst.write_text(json.dumps(nb), encoding='utf-8')
     found = outputs.problems(dst, record)
-    assert len(found) == 3 and 'error (ValueError)' in found[0] and 'error (traceback)' in found[1] and 'live widget' in found[2], found
+    assert len(found) == 4 and 'error (ValueError)' in found[0] and 'error (traceback)' in found[1] and 'live widget' in found[2], found
+    assert 'empty image' in found[3], found
 
 def test_a_lesson_without_outputs_or_record_is_reported(tmp_path):
     nb, dst, record = _lesson(tmp_path, LESSONS[0])
@@ -81,6 +85,20 @@ def test_widgets_become_a_static_picture():
     assert '<button disabled>Classify</button>' in picture['data']['text/html']
     assert '<img src="data:image/jpeg;base64,/9j/">' in picture['data']['text/html']
     assert plot['data']['image/png'] == 'iVBOR'
+
+def test_an_image_widget_with_no_picture_draws_nothing():
+    "An app's Image widget before any upload (an empty buffer) is left out of the picture, not drawn as a broken image"
+    import nbformat
+    state = {'box': {'model_name': 'VBoxModel', 'state': {'children': ['IPY_MODEL_b', 'IPY_MODEL_i']}},
+             'b': {'model_name': 'ButtonModel', 'state': {'description': 'Classify'}},
+             'i': {'model_name': 'ImageModel', 'state': {'format': 'png'}, 'buffers': [{'path': ['value'], 'data': '', 'encoding': 'base64'}]}}
+    nb = nbformat.v4.new_notebook(metadata={'widgets': {'application/vnd.jupyter.widget-state+json': {'state': state}}})
+    nb.cells = [nbformat.v4.new_code_cell('app', outputs=[nbformat.from_dict(
+        {'output_type': 'display_data', 'metadata': {}, 'data': {outputs.WIDGET: {'model_id': 'box'}, 'text/plain': 'App(...)'}})])]
+    assert outputs.freeze_widgets(nb) == 1
+    (picture,) = nb.cells[0].outputs
+    assert '<img' not in picture['data']['text/html'] and '[image]' not in picture['data']['text/plain'], picture
+    assert not outputs.EMPTY_IMAGE.search(picture['data']['text/html'])
 
 def test_record_and_stamp():
     "The first cell's line comes from the record `make outputs` wrote"

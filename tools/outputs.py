@@ -23,6 +23,7 @@ RECORD = NBS/'_outputs.json' # per lesson: code digest, data, device, seconds, d
 LESSON_RE = re.compile(r'^0\d_.*\.ipynb$') # lessons are nbs/0*_*.ipynb; the internals (1*, 2*) and index carry no outputs
 STAMP_RE = re.compile(r'\n*\*Stored outputs:[^\n]*\*\s*$') # the line `make outputs` writes at the end of the first markdown cell
 WIDGET = 'application/vnd.jupyter.widget-view+json'
+EMPTY_IMAGE = re.compile(r'<img[^>]*src="data:image/[\w+.-]*;base64,"') # a picture with no data: a broken-image icon
 MAX_MB = 3.0 # a lesson notebook with its outputs stays under this size
 
 def lessons(names=None)->list: # paths of the lesson notebooks, all or those whose names start with one of `names`
@@ -63,6 +64,8 @@ def problems(nb_path:Path, record:dict|None=None)->list: # one sentence per prob
             if o.get('output_type') == 'error' or 'Traceback (most recent call last)' in text:
                 out.append(f"{name}, cell {i}: a stored output is an error ({o.get('ename', 'traceback')}): fix the cell, then {fix}")
             if WIDGET in o.get('data', {}): out.append(f"{name}, cell {i}: a live widget is stored instead of a static picture: {fix}")
+            if EMPTY_IMAGE.search(''.join(o.get('data', {}).get('text/html', ''))):
+                out.append(f"{name}, cell {i}: a stored picture holds an empty image (a broken-image icon): {fix}")
     if 'widgets' in nb.get('metadata', {}): out.append(f"{name} stores widget state in its metadata: {fix}")
     mb = nb_path.stat().st_size / 1e6
     if mb > MAX_MB: out.append(f"{name} is {mb:.1f} MB with its outputs, more than {MAX_MB:g} MB: make its figures smaller")
@@ -114,7 +117,7 @@ def _static(nb_widgets:dict, model_id:str, images:list)->tuple: # (html, text)
         return '', ''
     if kind == 'ImageModel':
         v, fmt = st.get('value'), {'jpg': 'jpeg'}.get(st.get('format', 'png'), st.get('format', 'png'))
-        if not (isinstance(v, dict) and 'buffer' in v): return '', '' # an empty image: nothing to see yet
+        if not (isinstance(v, dict) and v.get('buffer')): return '', '' # an empty image (no upload yet): nothing to draw, no broken icon
         w = st.get('width') or ''
         return f'<img src="data:image/{fmt};base64,{v["buffer"]}"{f" width={w}" if w else ""}>', '[image]'
     if kind in ('LabelModel', 'HTMLModel', 'HTMLMathModel'):
