@@ -159,8 +159,10 @@ def main(args):
     print(f"\nShare of pictures refused, per kind ({n_photos} photographs, 30 of each other made kind; generated model: "
           f"{args.n} paintings per painter, {args.epochs} epochs at {args.size} px)")
     head = ['kind of picture'] + list(cols)
-    rows = [[k] + [f"{cols[c].get(k, cols[c].get(next((a for a, b in rename.items() if b == k), ''), float('nan'))):.1%}" for c in cols]
-            for k in kinds if k not in rename]
+    def cell(col, kind): # the rate, or '-' where this column has no such pictures
+        v = cols[col].get(kind, cols[col].get(next((a for a, b in rename.items() if b == kind), ''), None))
+        return '-' if v is None else f"{v:.1%}"
+    rows = [[k] + [cell(c, k) for c in cols] for k in kinds if k not in rename]
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
     for r in [head] + rows: print('  '.join(str(v).ljust(w) for v, w in zip(r, widths)))
     print("\nThe first row is the false refusals (in-domain paintings the guard has not seen; for real paintings, the held-out folds);"
