@@ -106,3 +106,17 @@ def test_record_and_stamp():
     assert outputs.stamp(rec) == "*Stored outputs: a run of this notebook on the generated paintings, on a CPU (2 threads), 2026-12-03, in 2 min 05 s.*"
     assert outputs.stamp({**rec, 'data': '', 'seconds': 8.2}) == "*Stored outputs: a run of this notebook on a CPU (2 threads), 2026-12-03, in 8 s.*"
     assert outputs.STAMP_RE.sub('', '# T\n\n> about\n\n' + outputs.stamp(rec)) == '# T\n\n> about'
+
+def test_clean_outputs_shows_the_learners_paths_and_drops_empty_bars():
+    "Stored outputs: paths relative to the workshop folder, temporary folders named so, a finished progress bar's leftovers dropped"
+    nb = {'cells': [{'cell_type': 'code', 'outputs': [
+        {'output_type': 'stream', 'name': 'stdout', 'text': f"Paintings: {outputs.ROOT}/data/generated; /tmp/tmpab12_x/notes.pkl\n"},
+        {'output_type': 'display_data', 'data': {'text/html': '<style>progress {width: 9em}</style>\n<div>\n</div>', 'text/plain': '<IPython.core.display.HTML object>'}},
+        {'output_type': 'execute_result', 'data': {'text/plain': f"Path('{outputs.ROOT}/models/a.pkl')"}}]}]}
+    assert outputs.clean_outputs(nb) == 1
+    o = nb['cells'][0]['outputs']
+    assert o[0]['text'] == "Paintings: data/generated; <temporary folder>/notes.pkl\n" and o[1]['data']['text/plain'] == "Path('models/a.pkl')"
+
+def test_the_quiet_warning_is_the_makefiles():
+    "The warning the stored outputs are spared is the one `make lab` and `make app` spare a learner"
+    assert outputs.QUIET['PYTHONWARNINGS'] in (ROOT/'Makefile').read_text()

@@ -24,6 +24,10 @@ LESSON_RE = re.compile(r'^0\d_.*\.ipynb$') # lessons are nbs/0*_*.ipynb; the int
 STAMP_RE = re.compile(r'\n*\*Stored outputs:[^\n]*\*\s*$') # the line `make outputs` writes at the end of the first markdown cell
 WIDGET = 'application/vnd.jupyter.widget-view+json'
 EMPTY_IMAGE = re.compile(r'<img[^>]*src="data:image/[\w+.-]*;base64,"') # a picture with no data: a broken-image icon
+TEMP_PATH = re.compile(r'/tmp/[\w.-]+') # a temporary folder: its name differs every run
+# the one library warning a lesson's kernel is spared: fastai 2.8 builds a layer with `torch.jit.script` at import, which torch 2.10+ deprecates
+QUIET = {'PYTHONWARNINGS': 'ignore:`torch.jit.script` is deprecated:FutureWarning'}
+EXPLAINED_WARNINGS = ("load_learner` uses Python's insecure pickle",) # warnings a lesson's prose explains: they stay
 MAX_MB = 3.0 # a lesson notebook with its outputs stays under this size
 
 def lessons(names=None)->list: # paths of the lesson notebooks, all or those whose names start with one of `names`
@@ -66,11 +70,39 @@ def problems(nb_path:Path, record:dict|None=None)->list: # one sentence per prob
             if WIDGET in o.get('data', {}): out.append(f"{name}, cell {i}: a live widget is stored instead of a static picture: {fix}")
             if EMPTY_IMAGE.search(''.join(o.get('data', {}).get('text/html', ''))):
                 out.append(f"{name}, cell {i}: a stored picture holds an empty image (a broken-image icon): {fix}")
+            shown = ' '.join(t for _, t in _texts(o))
+            if str(ROOT) in shown or TEMP_PATH.search(shown): out.append(f"{name}, cell {i}: a stored output shows a path of this machine: {fix}")
+            if o.get('name') == 'stderr' and re.search(r'\w+Warning:', text) and not any(w in text for w in EXPLAINED_WARNINGS):
+                out.append(f"{name}, cell {i}: a stored output is a library's warning the prose does not explain: {fix}")
+            if _empty_html(o): out.append(f"{name}, cell {i}: a stored output is an empty progress bar: {fix}")
     if 'widgets' in nb.get('metadata', {}): out.append(f"{name} stores widget state in its metadata: {fix}")
     mb = nb_path.stat().st_size / 1e6
     if mb > MAX_MB: out.append(f"{name} is {mb:.1f} MB with its outputs, more than {MAX_MB:g} MB: make its figures smaller")
     if rec is not None and stamp(rec) not in first_markdown(nb): out.append(f"{name}'s first cell does not say what its outputs were made with: {fix}")
     return out
+
+def _texts(o:dict)->list: # (key, text) of each textual part of one output
+    parts = [('text', ''.join(o['text']))] if 'text' in o else []
+    return parts + [(k, ''.join(v)) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+
+def _empty_html(o:dict)->bool: # an output with nothing to see: a finished progress bar's CSS and empty HTML
+    html = ''.join(o.get('data', {}).get('text/html', ''))
+    return bool(html) and set(o['data']) <= {'text/html', 'text/plain'} and not re.sub(r'<style.*?</style>|<[^>]+>|\s|&nbsp;', '', html, flags=re.S)
+
+def clean_outputs(nb, root:Path=ROOT)->int: # how many outputs were dropped
+    "Paths as the learner's (relative to the workshop folder; temporary folders named so) and progress bars' empty leftovers dropped"
+    dropped = 0
+    for cell in (c for c in nb['cells'] if c['cell_type'] == 'code'):
+        kept = []
+        for o in cell.get('outputs', []):
+            if _empty_html(o): dropped += 1; continue
+            for k, t in _texts(o):
+                t = TEMP_PATH.sub('<temporary folder>', t.replace(f"{root}/", '').replace(str(root), '.'))
+                if k == 'text': o['text'] = t
+                else: o['data'][k] = t
+            kept.append(o)
+        cell['outputs'] = kept
+    return dropped
 
 def first_markdown(nb:dict)->str:
     c = next(c for c in nb['cells'] if c['cell_type'] == 'markdown')
@@ -164,7 +196,7 @@ def run_lesson(nb_path:Path, timeout:int=1800)->dict: # the record: code digest,
     from nbclient.exceptions import CellExecutionError
     nb = nbformat.read(nb_path, as_version=4)
     env = {k: v for k, v in os.environ.items() if k not in ('IN_TEST', 'PAINTERS_DATA', 'PAINTERS_MODELS', 'PAINTERS_IMAGE_SIZE',
-                                                            'PAINTERS_IMAGES_PER_PAINTER', 'PAINTERS_DIFFICULTY')}
+                                                            'PAINTERS_IMAGES_PER_PAINTER', 'PAINTERS_DIFFICULTY')} | QUIET
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(NBS)}},
                             store_widget_state=True)
     start = time.perf_counter()
@@ -186,6 +218,7 @@ def run_lesson(nb_path:Path, timeout:int=1800)->dict: # the record: code digest,
     if os.environ.get('OUTPUTS_DEBUG'): nbformat.write(nb, os.environ['OUTPUTS_DEBUG'])
     info = json.loads(''.join(o.get('text', '') for o in probe.outputs if o.get('output_type') == 'stream').strip().splitlines()[-1])
     freeze_widgets(nb)
+    clean_outputs(nb)
     data = ' and '.join(info['data'])
     rec = dict(code=code_digest(nb), data=data, device=info['device'], seconds=round(seconds, 1), date=date.today().isoformat())
     md = next(c for c in nb.cells if c.cell_type == 'markdown')
