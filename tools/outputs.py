@@ -27,7 +27,8 @@ EMPTY_IMAGE = re.compile(r'<img[^>]*src="data:image/[\w+.-]*;base64,"') # a pict
 TEMP_PATH = re.compile(r'/tmp/[\w.-]+') # a temporary folder: its name differs every run
 # the one library warning a lesson's kernel is spared: fastai 2.8 builds a layer with `torch.jit.script` at import, which torch 2.10+ deprecates
 QUIET = {'PYTHONWARNINGS': 'ignore:`torch.jit.script` is deprecated:FutureWarning'}
-EXPLAINED_WARNINGS = ("load_learner` uses Python's insecure pickle",) # warnings a lesson's prose explains: they stay
+EXPLAINED_WARNINGS = ("load_learner` uses Python's insecure pickle", # warnings a lesson's prose explains: they stay
+                      "of a Tensor that is not a leaf Tensor is being accessed") # 04: reading a non-leaf's .grad
 MAX_MB = 3.0 # a lesson notebook with its outputs stays under this size
 
 def lessons(names=None)->list: # paths of the lesson notebooks, all or those whose names start with one of `names`
@@ -87,7 +88,7 @@ def _texts(o:dict)->list: # (key, text) of each textual part of one output
 
 def _empty_html(o:dict)->bool: # an output with nothing to see: a finished progress bar's CSS and empty HTML
     html = ''.join(o.get('data', {}).get('text/html', ''))
-    return bool(html) and set(o['data']) <= {'text/html', 'text/plain'} and not re.sub(r'<style.*?</style>|<[^>]+>|\s|&nbsp;', '', html, flags=re.S)
+    return bool(html) and '<img' not in html and set(o['data']) <= {'text/html', 'text/plain'} and not re.sub(r'<style.*?</style>|<[^>]+>|\s|&nbsp;', '', html, flags=re.S)
 
 def clean_outputs(nb, root:Path=ROOT)->int: # how many outputs were dropped
     "Paths as the learner's (relative to the workshop folder; temporary folders named so) and progress bars' empty leftovers dropped"
