@@ -163,6 +163,8 @@ def read_settings(
         seed=_whole('seed', raw['seed'], where('seed'), 0, 2**32-1), file=path, sources=sources, extra_painters=extra)
 
 # %% ../nbs/10_settings.ipynb #9c880c81
+_LESSON_ENV = set() # the variables the last test-size `lesson_run` set: the next one (another notebook, same process) clears them
+
 def lesson_run(
     learner:dict, # the learner's run: name -> value, e.g. dict(epochs=4)
     test:dict, # the same names at test size; a value may be a function of the run (e.g. to make paintings in `run.home`)
@@ -176,8 +178,10 @@ def lesson_run(
     if run.in_test:
         run.home = Path(tempfile.mkdtemp(prefix='painters-lesson-'))
         atexit.register(shutil.rmtree, run.home, ignore_errors=True) # removed when the process ends
-        env.update({env_var('data'): str(run.home/'data'), env_var('models'): str(run.home/'models'), env_var('offline'): 'yes',
-                    **{env_var(k): str(v) for k, v in (test_settings or {}).items()}})
+        for k in _LESSON_ENV: env.pop(k, None) # an earlier lesson's test sizes, when the notebooks share a process
+        new = {env_var('data'): str(run.home/'data'), env_var('models'): str(run.home/'models'), env_var('offline'): 'yes',
+               **{env_var(k): str(v) for k, v in (test_settings or {}).items()}}
+        env.update(new); _LESSON_ENV.clear(); _LESSON_ENV.update(new)
     run.settings = read_settings(env=env); run.seed = run.settings.seed
     from fastai.torch_core import set_seed # here, not at the top: reading settings needs no torch
     set_seed(run.seed, reproducible=True)
