@@ -119,14 +119,11 @@ def _top_probability(train, labels):
     sc = StandardScaler().fit(train); lr = LogisticRegression(C=0.1, max_iter=3000).fit(sc.transform(train), labels)
     return lambda q: 1 - lr.predict_proba(sc.transform(q)).max(1)
 
-def _threshold(scores, rate:float=0.02)->float: # as `PaintingGuard.calibrate`: refuse at most floor(rate x n)
-    s = np.sort(scores); return float(s[len(s) - 1 - int(rate * len(s))])
-
 def real_columns(args)->tuple:
     "Refusal rates per kind of picture and score, cross-validated on the real paintings in `args.real`"
     from sklearn.model_selection import StratifiedKFold, train_test_split
     from painters.features import FrozenFeatures
-    from painters.inference import PaintingGuard
+    from painters.inference import PaintingGuard, refusal_threshold
     files = sorted(p for p in args.real.glob('*/*') if p.suffix.lower() in ('.jpg', '.jpeg', '.png'))
     names = sorted({p.parent.name for p in files}); y = np.array([names.index(p.parent.name) for p in files])
     ims = [_square(Image.open(f), args.size) for f in files]
@@ -141,7 +138,7 @@ def real_columns(args)->tuple:
         for tr, te in StratifiedKFold(args.folds, shuffle=True, random_state=args.seed + r).split(X, y):
             fit_idx, val_idx = train_test_split(tr, test_size=0.2, stratify=y[tr], random_state=args.seed + r)
             for s, make in scores.items():
-                f = make(X[fit_idx], y[fit_idx]); t = _threshold(f(X[val_idx])); thresholds[s].append(t)
+                f = make(X[fit_idx], y[fit_idx]); t = refusal_threshold(f(X[val_idx])); thresholds[s].append(t)
                 rates[s].setdefault('paintings (held-out fold)', []).append((f(X[te]) > t).mean())
                 for k, v in others.items(): rates[s].setdefault(k, []).append((f(v) > t).mean())
     return {s: {k: float(np.mean(v)) for k, v in d.items()} for s, d in rates.items()}, thresholds

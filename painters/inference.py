@@ -15,7 +15,7 @@ __all__ = ['MIN_IMAGE_SIDE', 'MAX_IMAGE_PIXELS', 'TRAIN_IN_PYTHON', 'UNSURE', 'O
            'DEFAULT_THRESHOLD', 'GUARD_K', 'GUARD_REFUSE', 'GUARD_MARGIN', 'GUARD_MIN_VALID', 'ImageFileError',
            'open_painting', 'ModelFileError', 'load_painter_model', 'predict_painter', 'painter_verdict',
            'verdict_text', 'coverage_error', 'abstain_threshold', 'choose_threshold', 'model_threshold',
-           'PaintingGuard', 'painter_features', 'choose_guard', 'model_guard', 'judge_painting']
+           'PaintingGuard', 'refusal_threshold', 'painter_features', 'choose_guard', 'model_guard', 'judge_painting']
 
 # %% ../nbs/16_inference.ipynb #e1cc19ec
 MIN_IMAGE_SIDE = 32 # smaller images (in pixels, either side) are refused: too little of a painting to judge
@@ -84,6 +84,9 @@ def load_painter_model(
     return learn
 
 # %% ../nbs/16_inference.ipynb #130205a6
+def _painter_probs(vocab, probs)->dict: # painter -> probability (4 decimals), likeliest first
+    return dict(sorted({str(v): round(float(p), 4) for v, p in zip(vocab, probs)}.items(), key=lambda kv: -kv[1]))
+
 def predict_painter(
     learn, # a trained painter classifier (a fastai `Learner`)
     img, # an image file, a PIL image, or an array
@@ -92,8 +95,7 @@ def predict_painter(
     from fastai.vision.core import PILImage
     if isinstance(img, (str, Path)): img = open_painting(img)
     _, _, probs = learn.predict(PILImage.create(img))
-    res = {str(v): round(float(p), 4) for v, p in zip(learn.dls.vocab, probs)}
-    return dict(sorted(res.items(), key=lambda kv: -kv[1]))
+    return _painter_probs(learn.dls.vocab, probs)
 
 # %% ../nbs/16_inference.ipynb #b0d45f4b
 UNSURE = 'unsure' # what `painter_verdict` answers when the circuit breaker trips
@@ -211,16 +213,23 @@ def score(self:PaintingGuard,
     d = 1 - _unit(feats) @ self.features.astype(np.float32).T
     return np.sort(d, axis=1)[:, :self.k].mean(1)
 
+def refusal_threshold(
+    scores, # the scores of pictures that should be let through (e.g. the validation paintings')
+    refuse_rate:float=GUARD_REFUSE, # the share of them the threshold may refuse
+)->float: # the smallest score that refuses at most floor(refuse_rate x n) of them (those scoring above it)
+    "The score at or below which all but `refuse_rate` of `scores` stay"
+    if not 0 <= refuse_rate < 1: raise ValueError(f"refuse_rate={refuse_rate} must be a rate from 0 to 1, e.g. 0.02 for 2%.")
+    scores = np.sort(np.asarray(scores))
+    return float(scores[len(scores) - 1 - int(refuse_rate * len(scores))])
+
 @patch
 def calibrate(self:PaintingGuard,
     valid_feats, # features of paintings the guard has not seen (the validation paintings)
     refuse_rate:float=GUARD_REFUSE, # the share of them the threshold may refuse
 )->float: # the threshold, also stored as `self.threshold`
     "The smallest threshold that refuses at most `refuse_rate` of the validation paintings"
-    if not 0 <= refuse_rate < 1: raise ValueError(f"refuse_rate={refuse_rate} must be a rate from 0 to 1, e.g. 0.02 for 2%.")
-    scores = np.sort(self.score(valid_feats))
-    kept = scores[len(scores) - 1 - int(refuse_rate * len(scores))] # the most it may refuse: floor(rate x n)
-    self.threshold = float(kept) + GUARD_MARGIN # a hair above: the same painting, scored again, may round a little higher
+    kept = refusal_threshold(self.score(valid_feats), refuse_rate)
+    self.threshold = kept + GUARD_MARGIN # a hair above: the same painting, scored again, may round a little higher
     self.refuse_rate, self.n_valid = refuse_rate, len(valid_feats)
     return self.threshold
 
@@ -285,7 +294,7 @@ def judge_painting(
     "The verdict on one picture: a painter, `UNSURE`, or `OUT_OF_DOMAIN`, with what it was decided from"
     if not isinstance(img, Image.Image): img = open_painting(img)
     probs, feats = painter_features(learn, [img])
-    probs = dict(sorted({str(v): round(float(p), 4) for v, p in zip(learn.dls.vocab, probs[0])}.items(), key=lambda kv: -kv[1]))
+    probs = _painter_probs(learn.dls.vocab, probs[0])
     t = model_threshold(learn)[0] if threshold is None else threshold
     g = model_guard(learn)[0] if guard else None
     score, limit = (float(g.score(feats)[0]), g.threshold) if g is not None else (None, None)
