@@ -9,7 +9,7 @@ NB_WORKERS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv calibrate bench-guard gpu-check gpu-wheels
+.PHONY: help setup lab test test-nbs test-py claims export outputs clean demo app bench recipe-cv probe-cv confirm calibrate bench-guard gpu-check gpu-wheels
 
 help: ## list the targets
 	@echo "painters workshop: make <target>"
@@ -44,13 +44,14 @@ outputs: setup ## run the lessons as a learner would and store their outputs (NB
 
 # every notebook in order, as a learner's Run All would (test sizes), in a fresh temporary learner home, with the cells
 # flagged `internet` included and the network refused (a proxy that nothing answers; 127.0.0.1 stays reachable for the
-# notebooks' own loopback servers): each must say it skipped. Afterwards the models folder must hold only loadable models.
+# notebooks' own loopback servers): each must say it skipped. Afterwards every model the notebooks exported (into the
+# learner home, or a lesson's own test-size home: PAINTERS_LESSON_HOMES keeps those) must load, and there must be some.
 REFUSE_NETWORK := HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 test-nbs: setup
 	@home=$$(mktemp -d -t painters-learner-XXXXXX); echo "notebooks run offline, in order, in a fresh learner home: $$home"; \
-	$(REFUSE_NETWORK) PAINTERS_OFFLINE=auto PAINTERS_DATA=$$home/data PAINTERS_MODELS=$$home/models \
-	  $(BIN)/nbdev-test --n-workers $(NB_WORKERS) --flags internet --timing \
-	  && $(BIN)/python tools/check_models.py $$home/models; rc=$$?; rm -rf $$home; exit $$rc
+	mkdir -p $$home/lessons; $(REFUSE_NETWORK) PAINTERS_OFFLINE=auto PAINTERS_DATA=$$home/data PAINTERS_MODELS=$$home/models \
+	  PAINTERS_LESSON_HOMES=$$home/lessons $(BIN)/nbdev-test --n-workers $(NB_WORKERS) --flags internet --timing \
+	  && $(BIN)/python tools/check_models.py $$home/models $$home/lessons; rc=$$?; rm -rf $$home; exit $$rc
 
 test-py: setup
 	$(BIN)/python -m pytest -q -rs tests
@@ -88,6 +89,10 @@ recipe-cv: setup ## the recipe (LP-FT) against a linear probe and fastai's fine_
 # what moves a frozen-feature probe's error? backbones, sizes, crops, layers, flips, ensembles: repeated folds, intervals, paired tests
 probe-cv: setup ## frozen-feature probes compared on DATA: 5 repeats x 4 folds, 95% intervals, paired tests (PROBE_ARGS, e.g. --only 'lite0@224;lite0@128')
 	$(BIN)/python bench/probe_cv.py $(DATA) $(PROBE_ARGS)
+
+# a choice made on some paintings, confirmed once on others: train each candidate on one half, score the other, paired test
+confirm: setup ## candidates (NAME@SIZE) trained on one half of DATA, scored once on the other, McNemar test (CONFIRM_ARGS: --train CSV:NAME --score CSV:NAME --only ...)
+	$(BIN)/python bench/confirm.py $(DATA) $(CONFIRM_ARGS)
 
 # does the out-of-domain guard refuse what is not a painting, and let paintings through? one table of refusal rates
 # (REAL=<folder of real paintings, one sub-folder per painter> adds cross-validated columns; GUARD_ARGS, e.g. --epochs 1)

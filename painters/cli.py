@@ -114,7 +114,7 @@ def cmd_train(args)->int:
     from painters.recipe import train_painter_model
     from painters.inference import choose_threshold, model_threshold, choose_guard, model_guard
     from painters.distributed import data_parallel, data_parallel_table
-    given = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs).items() if v is not None}
+    given = {k: v for k,v in dict(epochs=args.epochs, lr=args.lr, bs=args.bs, stages=args.stages).items() if v is not None}
     with data_parallel() as launch: # started by torchrun, accelerate launch or srun: this process is one of several (22_distributed)
         path = launch.main_first(get_paintings, args.data) # a download, if any, happens once
         with terminal_progress():
@@ -233,6 +233,16 @@ def _positive_float(text:str)->float:
     if not x > 0: raise argparse.ArgumentTypeError(f"expected a number above 0, e.g. 1e-4, got {text!r}")
     return x
 
+def _stages(text:str)->tuple:
+    "'0-3' or '1,2,3' as (0, 1, 2, 3) or (1, 2, 3); 'none' as ()"
+    if text.strip().lower() == 'none': return ()
+    try:
+        parts = [p.split('-') for p in text.split(',')]
+        stages = sorted({s for p in parts for s in range(int(p[0]), int(p[-1]) + 1)}) if all(1 <= len(p) <= 2 for p in parts) else []
+    except ValueError: stages = []
+    if not stages or stages[0] < 0: raise argparse.ArgumentTypeError(f"expected stages such as 0-3 or 1,2,3 or none, got {text!r}")
+    return tuple(stages)
+
 def _probability(text:str)->float:
     try: p = float(text)
     except ValueError: p = -1
@@ -276,6 +286,8 @@ def painters_parser()->argparse.ArgumentParser:
     train.add_argument('--epochs', type=_positive_int, metavar='N', help="epochs of fine-tuning, after the linear probe is fitted (default: the workshop's recipe)")
     train.add_argument('--lr', type=_positive_float, metavar='LR', help="learning rate (default: the recipe's, 1e-4)")
     train.add_argument('--size', type=_positive_int, metavar='PX', help="training image side in pixels (default: `image_size` in settings.ini)")
+    train.add_argument('--stages', type=_stages, metavar='S', help="the backbone's stages whose channels' mean and std the head reads "
+                       "beside the pooled features, e.g. 0-3; none for none (default: the recipe's); efficientnet_lite0 only")
     train.add_argument('--bs', type=_positive_int, metavar='N', help="batch size; under a launcher, of each process (default: 16)")
     train.add_argument('--out', metavar='MODEL', help="where to export the model (default: <models>/painters.pkl)")
     train.add_argument('--force', action='store_true', help="replace --out if it exists")

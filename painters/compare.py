@@ -15,7 +15,7 @@ from fastai.torch_core import set_seed
 from fastprogress.fastprogress import progress_bar
 from .data import painter_block, get_painting_files, check_paintings_folder, PaintingsFolderError
 from .learner import painter_learner
-from .recipe import RECIPE, LINEAR_HEAD, fine_tune_recipe, head_from_probe
+from .recipe import RECIPE, LINEAR_HEAD, STYLE_STAGES, fine_tune_recipe, head_from_probe, with_stage_statistics
 from .backbones import Backbone, pretrained_backbone
 from .features import linear_probe
 
@@ -58,11 +58,17 @@ def _fit_probe(learn, epochs):
     "A logistic regression on the frozen features, copied into the linear head: no gradient descent"
     return head_from_probe(learn, linear_probe(learn, learn.dls))
 
+def _stages(stages): return f"{stages[0]}-{stages[-1]}" if list(stages) == list(range(stages[0], stages[-1] + 1)) else ','.join(map(str, stages))
+
 CANDIDATES = dict(
     probe=Candidate(LINEAR_HEAD, _fit_probe, 0, "linear probe: logistic regression on the frozen backbone's features"),
     fine_tune=Candidate({}, lambda learn, epochs: learn.fine_tune(epochs), 4, "fastai's default: fine_tune(4), fastai's head"),
     lp_ft=Candidate(LINEAR_HEAD, lambda learn, epochs: fine_tune_recipe(learn, epochs, RECIPE['lr']), RECIPE['epochs'],
-                    f"LP-FT: the probe as head, then {RECIPE['epochs']} gentle epochs (lr {RECIPE['lr']:g})"))
+                    f"LP-FT: the probe as head, then {RECIPE['epochs']} gentle epochs (lr {RECIPE['lr']:g})"),
+    probe_stages=Candidate(LINEAR_HEAD, lambda learn, epochs: _fit_probe(with_stage_statistics(learn), epochs), 0,
+                           f"linear probe on the pooled features and the statistics of stages {_stages(STYLE_STAGES)}"),
+    lp_ft_stages=Candidate(LINEAR_HEAD, lambda learn, epochs: fine_tune_recipe(with_stage_statistics(learn), epochs, RECIPE['lr']),
+                           RECIPE['epochs'], f"LP-FT whose head reads the statistics of stages {_stages(STYLE_STAGES)} too"))
 
 # %% ../nbs/18_compare.ipynb #cdb7bff6
 def pick_candidates(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 import numpy as np, torch
+from torch import nn
 from fastcore.basics import patch
 from fastai.torch_core import default_device
 from fastai.learner import Learner
@@ -17,7 +18,8 @@ from .painterly import colour_statistics, PainterlyError
 from .backbones import Backbone, pretrained_backbone
 
 # %% auto #0
-__all__ = ['PROBE_C_GRID', 'FrozenFeatures', 'LinearProbe', 'linear_probe', 'colour_baseline_error']
+__all__ = ['PROBE_C_GRID', 'FrozenFeatures', 'LinearProbe', 'linear_probe', 'StageStatistics', 'show_stage_statistics',
+           'colour_baseline_error']
 
 # %% ../nbs/15_features.ipynb #120f90a9
 def _stats(learn:Learner):
@@ -26,16 +28,18 @@ def _stats(learn:Learner):
     return (norm[0].mean.flatten().tolist(), norm[0].std.flatten().tolist()) if norm else ([0.]*3, [1.]*3)
 
 class FrozenFeatures:
-    "A frozen body: images (PIL images, or a DataLoader's batches) in, one row of average-pooled features per image out"
+    "A frozen body: images (PIL images, or a DataLoader's batches) in, one row of average-pooled features (and stage statistics, if asked) per image out"
     def __init__(self,
         source:Learner|Backbone|str, # a Learner (its body, as trained so far), a `Backbone` (its pretrained body), or a backbone's name
         bs:int=64, # images per forward pass, for lists of images
+        stages:tuple=(), # EfficientNet stages whose channels' mean and std go beside the pooled features (see `StageStatistics`)
     ):
         if isinstance(source, Learner): # a body that may train further: never cache its features
             self.name, self.body, stats, self.cache = str(getattr(source, 'arch', 'learner')), source.model[0], _stats(source), None
         else:
             bb = source if isinstance(source, Backbone) else pretrained_backbone(source, verbose=False)
             self.name, self.body, stats, self.cache = bb.name, bb.body(), bb.stats, {}
+        if stages: self.body = StageStatistics(self.body, stages)
         self.bs, self.device = bs, default_device()
         self.mean, self.std = (torch.tensor(s, dtype=torch.float32).view(1, 3, 1, 1) for s in stats)
     def __repr__(self): return f"FrozenFeatures: {self.name}"
@@ -158,6 +162,61 @@ def linear_probe(
     probe = LinearProbe(features, vocab=tuple(dls.vocab), **kwargs).fit(*features.of_dl(train_dl))
     probe.valid_error = probe.error(*features.of_dl(dls.valid))
     return probe
+
+# %% ../nbs/15_features.ipynb #4409591a
+class StageStatistics(nn.Sequential):
+    "An EfficientNet body whose output is its pooled features, then the mean and std of each channel of some stages"
+    def __init__(self,
+        body:nn.Module, # an EfficientNet body as `create_body` cuts it: stem convolution, batch norm, stages, head convolution, batch norm
+        stages:tuple=(0, 1, 2, 3), # which stages (0: nearest the pixels) to take the statistics of
+    ):
+        layers = list(body.children())
+        if len(layers) != 5 or not isinstance(layers[2], nn.Sequential):
+            raise ValueError("Stage statistics are made for an EfficientNet body (stem, stages, head convolution): "
+                             "use the backbone efficientnet_lite0, e.g. --backbone efficientnet_lite0.")
+        n = len(layers[2])
+        if not stages or any(not isinstance(s, int) or not 0 <= s < n for s in stages):
+            raise ValueError(f"Give stages as numbers from 0 to {n - 1}, e.g. (0, 1, 2, 3); not {stages!r}.")
+        super().__init__(*layers)
+        self.stages = tuple(sorted(set(stages)))
+
+    def forward(self, x):
+        stem, bn, blocks, conv_head, bn2 = self
+        x, stats = bn(stem(x)), []
+        for i, stage in enumerate(blocks):
+            x = stage(x)
+            if i in self.stages: stats += [x.mean((2, 3)), x.std((2, 3), correction=0)]
+        return torch.cat([bn2(conv_head(x)).mean((2, 3)), *stats], 1)[..., None, None]
+
+    def __repr__(self): return f"StageStatistics(stages={self.stages}, body of {len(self[2])} stages)"
+
+
+# %% ../nbs/15_features.ipynb #2975dfdc
+def show_stage_statistics(
+    files:list, # image files, e.g. one painting by each painter
+    source:Backbone|str='efficientnet_lite0', # the backbone whose stage to look at (see `FrozenFeatures`)
+    stage:int=1, # which stage's channels to show
+    size:int=224, # the side each image is squished to first
+    figsize:tuple=(10, 6),
+)->tuple: # (the figure, an array (n_files, 2, channels): each file's channel means, then standard deviations)
+    "Show `files`, and under them the mean and std of each channel of `stage`, one colour per file"
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    if len(files) < 1: raise ValueError("Give at least one image file.")
+    features = FrozenFeatures(source, stages=(stage,))
+    channels = [m for m in features.body[2][stage].modules() if isinstance(m, nn.BatchNorm2d)][-1].num_features
+    ims = [Image.open(f).convert('RGB').resize((size, size), Image.BICUBIC) for f in files]
+    stats = features(ims)[:, -2 * channels:].reshape(len(ims), 2, channels)
+    fig = plt.figure(figsize=figsize, layout='constrained')
+    top, bottom = fig.subfigures(2, 1, height_ratios=(1, 1.4))
+    for ax, im, f, colour in zip(top.subplots(1, len(ims), squeeze=False)[0], ims, files, plt.cm.tab10.colors):
+        ax.imshow(im); ax.set_axis_off(); ax.set_title(f"{Path(f).parent.name}: {Path(f).stem}", color=colour, fontsize=9)
+    width, x = 0.8 / len(ims), np.arange(channels)
+    for ax, k, what in zip(bottom.subplots(2, 1, sharex=True), (0, 1), ('mean', 'standard deviation')):
+        for i, colour in zip(range(len(ims)), plt.cm.tab10.colors): ax.bar(x + i * width, stats[i, k], width, color=colour)
+        ax.set_ylabel(what)
+    ax.set_xlabel(f"channel of stage {stage}")
+    return fig, stats
 
 # %% ../nbs/15_features.ipynb #33d8cd0e
 def colour_baseline_error(

@@ -14,14 +14,17 @@ from fastai.callback.core import Callback, TrainEvalCallback
 import fastai.callback.schedule, fastai.callback.progress # add `fit_one_cycle`, `no_bar` and `no_logging` to Learner
 from .data import painter_dls
 from .backbones import Backbone
-from .features import LinearProbe, linear_probe
+from fastai.vision.learner import create_head
+from .features import LinearProbe, StageStatistics, linear_probe
 from .learner import painter_learner
 
 # %% auto #0
-__all__ = ['RECIPE', 'LINEAR_HEAD', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe', 'train_painter_model']
+__all__ = ['RECIPE', 'LINEAR_HEAD', 'STYLE_STAGES', 'FreezeBodyBN', 'head_from_probe', 'fine_tune_recipe',
+           'with_stage_statistics', 'train_painter_model']
 
 # %% ../nbs/17_recipe.ipynb #a49174b3
-RECIPE = dict(size=224, aug=True, epochs=10, lr=1e-4) # `train_painter_model`'s defaults: LP-FT at 224 px, with augmentation
+RECIPE = dict(size=224, aug=True, epochs=10, lr=1e-4, stages=()) # `train_painter_model`'s defaults: LP-FT at 224 px, with augmentation, pooled features only
+
 
 # %% ../nbs/17_recipe.ipynb #8b279340
 LINEAR_HEAD = dict(concat_pool=False, lin_ftrs=[], first_bn=False, ps=0.25) # `vision_learner` head: average pooling, dropout, one linear layer
@@ -71,6 +74,22 @@ def fine_tune_recipe(
     learn.fit_one_cycle(epochs, lr, cbs=FreezeBodyBN())
     return learn
 
+# %% ../nbs/17_recipe.ipynb #6b9a96cf
+STYLE_STAGES = (0, 1, 2, 3) # `with_stage_statistics`' default: Lite0's first four stages (16, 24, 40 and 80 channels)
+
+def with_stage_statistics(
+    learn:Learner, # made with `painter_learner(dls, backbone, **LINEAR_HEAD)` on an EfficientNet backbone, not trained yet
+    stages:tuple=STYLE_STAGES, # the body's stages whose channels' mean and std the head reads too
+)->Learner: # `learn`, its body a `StageStatistics` and its linear head as wide as the body's new output
+    "Let `learn`'s linear head read the mean and std of each channel of `stages` beside the pooled features"
+    body, device = StageStatistics(learn.model[0], stages), next(learn.model.parameters()).device
+    with torch.no_grad(): n_in = body.eval()(torch.zeros(1, 3, 64, 64, device=device)).shape[1]
+    body.train(learn.model.training)
+    learn.model[0], learn.model[-1] = body, create_head(n_in, learn.dls.c, **LINEAR_HEAD).to(device)
+    learn.create_opt(); learn.freeze() # the optimiser's parameter groups are the new model's, the body frozen as `painter_learner` left it
+    return learn
+
+
 # %% ../nbs/17_recipe.ipynb #1a94b65e
 def train_painter_model(
     path:Path|str, # folder holding one sub-folder of images per painter
@@ -78,6 +97,7 @@ def train_painter_model(
     epochs:int=RECIPE['epochs'], # epochs of fine-tuning (see `fine_tune_recipe`)
     lr:float=RECIPE['lr'], # learning rate
     aug:bool=RECIPE['aug'], # random crops and `aug_transforms` on the training images
+    stages:tuple=RECIPE['stages'], # stages whose statistics the head reads too (see `with_stage_statistics`); `()`: none
     backbone:str|Backbone|None=None, # see `pretrained_backbone`; `None`: the `backbone` setting
     valid_pct:float=0.2, # share of the images held out for validation
     seed:int=42, # seed of the validation split and of training
@@ -88,6 +108,7 @@ def train_painter_model(
     set_seed(seed, reproducible=True)
     dls = painter_dls(path, size=size, bs=bs, valid_pct=valid_pct, seed=seed, aug=aug)
     learn = painter_learner(dls, backbone, **LINEAR_HEAD)
+    if stages: with_stage_statistics(learn, stages)
     with (learn.no_bar() if quiet else contextlib.nullcontext()), (learn.no_logging() if quiet else contextlib.nullcontext()):
         fine_tune_recipe(learn, epochs, lr)
     return learn

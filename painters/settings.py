@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['BACKBONES', 'OFFLINE_MODES', 'DEFAULTS', 'SECTION', 'env_var', 'find_settings_file', 'SettingsError',
+__all__ = ['BACKBONES', 'OFFLINE_MODES', 'DEFAULTS', 'SECTION', 'LESSON_HOMES', 'env_var', 'find_settings_file', 'SettingsError',
            'WorkshopSettings', 'read_settings', 'lesson_run']
 
 # %% ../nbs/10_settings.ipynb #d7f6d733
@@ -163,6 +163,7 @@ def read_settings(
         seed=_whole('seed', raw['seed'], where('seed'), 0, 2**32-1), file=path, sources=sources, extra_painters=extra)
 
 # %% ../nbs/10_settings.ipynb #9c880c81
+LESSON_HOMES = 'PAINTERS_LESSON_HOMES' # a folder to make test-size homes in and leave them, for a check after the run
 _LESSON_ENV = set() # the variables the last test-size `lesson_run` set: the next one (another notebook, same process) clears them
 
 def lesson_run(
@@ -176,8 +177,9 @@ def lesson_run(
     env = os.environ if env is None else env
     run = SimpleNamespace(in_test=bool(env.get('IN_TEST')), home=None)
     if run.in_test:
-        run.home = Path(tempfile.mkdtemp(prefix='painters-lesson-'))
-        atexit.register(shutil.rmtree, run.home, ignore_errors=True) # removed when the process ends
+        keep_in = env.get(LESSON_HOMES) # `make test-nbs` keeps the homes, to check the models the lessons exported
+        run.home = Path(tempfile.mkdtemp(prefix='painters-lesson-', dir=keep_in))
+        if not keep_in: atexit.register(shutil.rmtree, run.home, ignore_errors=True) # removed when the process ends
         for k in _LESSON_ENV: env.pop(k, None) # an earlier lesson's test sizes, when the notebooks share a process
         new = {env_var('data'): str(run.home/'data'), env_var('models'): str(run.home/'models'), env_var('offline'): 'yes',
                **{env_var(k): str(v) for k, v in (test_settings or {}).items()}}

@@ -120,6 +120,23 @@ def test_train_bad_data(tmp_path):
     assert r.returncode == 2 and 'above 0' in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path/'m.pkl').exists()
 
+def test_train_with_stage_statistics(work, tmp_path):
+    "`--stages` gives the head the stages' statistics; the exported model loads and predicts; a bad stage is one line"
+    tmp, _ = work
+    r = painters('train', tmp/'paintings', '--stages', '0-3', '--epochs', 1, '--size', 64, '--backbone', 'efficientnet_lite0',
+                 '--out', tmp_path/'styled.pkl')
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])
+    from painters.inference import load_painter_model
+    learn = load_painter_model(tmp_path/'styled.pkl')
+    assert type(learn.model[0]).__name__ == 'StageStatistics' and learn.model[-1][-1].in_features == 1600
+    img = sorted((tmp/'paintings').glob('monet/*.jpg'))[0]
+    r = painters('predict', tmp_path/'styled.pkl', img)
+    assert r.returncode == 0 and img.name in r.stdout, r.stderr
+    one_line_error(painters('train', tmp/'paintings', '--stages', '9', '--backbone', 'efficientnet_lite0', '--out', tmp_path/'m.pkl'), 'from 0 to 6')
+    r = painters('train', tmp/'paintings', '--stages', 'early', '--out', tmp_path/'m.pkl')
+    assert r.returncode == 2 and 'such as 0-3' in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path/'m.pkl').exists()
+
 def test_predict_one_line_per_image(work):
     tmp, _ = work
     imgs = sorted((tmp/'paintings').glob('monet/*.jpg'))[:2] + sorted((tmp/'paintings').glob('vangogh/*.jpg'))[:2]

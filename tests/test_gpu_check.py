@@ -34,9 +34,9 @@ def test_notebooks_run_as_make_test_nbs_runs_them():
     assert gpu_check.REFUSE_NETWORK == refuse
     recipe = (ROOT/'Makefile').read_text().split('\ntest-nbs:')[1].split('\n\n')[0]
     assert ' '.join(gpu_check.NBDEV_TEST_ARGS) in recipe and '--n-workers' in recipe
-    for var in ('PAINTERS_OFFLINE=auto', 'PAINTERS_DATA=', 'PAINTERS_MODELS=', 'tools/check_models.py'): assert var in recipe, var
+    for var in ('PAINTERS_OFFLINE=auto', 'PAINTERS_DATA=', 'PAINTERS_MODELS=', 'PAINTERS_LESSON_HOMES=', 'tools/check_models.py'): assert var in recipe, var
     src = Path(gpu_check.__file__).read_text()
-    for var in ("'PAINTERS_OFFLINE': 'auto'", "'PAINTERS_DATA'", "'PAINTERS_MODELS'", "'check_models.py'"): assert var in src, var
+    for var in ("'PAINTERS_OFFLINE': 'auto'", "'PAINTERS_DATA'", "'PAINTERS_MODELS'", "'PAINTERS_LESSON_HOMES'", "'check_models.py'"): assert var in src, var
 
 def test_bench_figures_are_make_bench_s():
     "The speed check measures what `make bench` measures: the same batch size and generated set"

@@ -100,6 +100,27 @@ def test_an_image_widget_with_no_picture_draws_nothing():
     assert '<img' not in picture['data']['text/html'] and '[image]' not in picture['data']['text/plain'], picture
     assert not outputs.EMPTY_IMAGE.search(picture['data']['text/html'])
 
+def test_a_widgets_thumbnails_become_one_grid():
+    "Pictures of one size shown by a widget's Output widgets (the cleaner's) are stored as one grid; a single plot stays as it is"
+    import base64, io, nbformat
+    from PIL import Image
+    def png(colour, size=(10, 8)):
+        buf = io.BytesIO(); Image.new('RGB', size, colour).save(buf, 'PNG'); return base64.b64encode(buf.getvalue()).decode()
+    shown = lambda p: {'outputs': [{'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': p, 'text/plain': '<PIL.Image>'}}]}
+    colours = ['red', 'green', 'blue', 'yellow', 'black']
+    state = {'box': {'model_name': 'BoxModel', 'state': {'children': [f'IPY_MODEL_o{i}' for i in range(5)]}},
+             **{f'o{i}': {'model_name': 'OutputModel', 'state': shown(png(c))} for i, c in enumerate(colours)}}
+    nb = nbformat.v4.new_notebook(metadata={'widgets': {'application/vnd.jupyter.widget-state+json': {'state': state}}})
+    nb.cells = [nbformat.v4.new_code_cell('cleaner', outputs=[nbformat.from_dict(
+        {'output_type': 'display_data', 'metadata': {}, 'data': {outputs.WIDGET: {'model_id': 'box'}, 'text/plain': 'Box(...)'}})])]
+    outputs.freeze_widgets(nb)
+    *_, grid = nb.cells[0].outputs
+    im = Image.open(io.BytesIO(base64.b64decode(grid['data']['image/png'])))
+    assert im.size == (4*10 + 3*4, 2*8 + 4), im.size # 4 columns, 2 rows, 4 pixels apart
+    assert [im.getpixel(xy) for xy in [(0, 0), (14, 0), (42, 0), (0, 12), (14, 12)]] == [(255, 0, 0), (0, 128, 0), (255, 255, 0), (0, 0, 0), (255, 255, 255)]
+    one = [{'output_type': 'display_data', 'data': {'image/png': png('red'), 'text/plain': ''}}]
+    assert outputs._one_grid(one) == one and outputs._one_grid(one + [{'output_type': 'display_data', 'data': {'image/png': png('red', (5, 5))}}])[0] is one[0]
+
 def test_record_and_stamp():
     "The first cell's line comes from the record `make outputs` wrote"
     rec = dict(code='0'*16, data='the generated paintings', device='a CPU (2 threads)', seconds=125.4, date='2026-12-03')
@@ -112,8 +133,9 @@ def test_clean_outputs_shows_the_learners_paths_and_drops_empty_bars():
     nb = {'cells': [{'cell_type': 'code', 'outputs': [
         {'output_type': 'stream', 'name': 'stdout', 'text': f"Paintings: {outputs.ROOT}/data/generated; /tmp/tmpab12_x/notes.pkl\n"},
         {'output_type': 'display_data', 'data': {'text/html': '<style>progress {width: 9em}</style>\n<div>\n</div>', 'text/plain': '<IPython.core.display.HTML object>'}},
+        {'output_type': 'display_data', 'data': {'text/html': [], 'text/plain': ['<IPython.core.display.HTML object>']}},
         {'output_type': 'execute_result', 'data': {'text/plain': f"Path('{outputs.ROOT}/models/a.pkl')"}}]}]}
-    assert outputs.clean_outputs(nb) == 1
+    assert outputs.clean_outputs(nb) == 2
     o = nb['cells'][0]['outputs']
     assert o[0]['text'] == "Paintings: data/generated; <temporary folder>/notes.pkl\n" and o[1]['data']['text/plain'] == "Path('models/a.pkl')"
 

@@ -47,3 +47,39 @@ def test_probe_cv_compares_variants_on_the_same_folds(tmp_path, capsys, monkeypa
     assert any(l.startswith('lite0@64+flip') and 'p=' in l for l in out), out
     saved = list((tmp_path/'r').glob('probe_cv-*.txt'))
     assert len(saved) == 1 and 'lite0@64+flip' in saved[0].read_text()
+
+def halves_csv(path, tmp_path)->str:
+    "A halves CSV for the generated set at `path`: its first 4 paintings of each painter to choose on, the others to confirm on"
+    rows = ['file,half'] + [f"{f.parent.name}/{f.name},{'choose' if i < 4 else 'confirm'}"
+                            for p in ('monet', 'vangogh') for i, f in enumerate(sorted((path/p).glob('*.jpg')))]
+    (tmp_path/'halves.csv').write_text('\n'.join(rows) + '\n')
+    return str(tmp_path/'halves.csv')
+
+def test_probe_cv_scores_one_half_only(tmp_path, capsys, monkeypatch):
+    "--half CSV:NAME: only the paintings of that half; stage statistics as one more option"
+    import torch
+    from painters.painterly import make_sample_paintings
+    monkeypatch.setattr(torch, 'set_num_threads', lambda n: None)
+    path = make_sample_paintings(tmp_path/'p', n_per_painter=7, size=64, seed=3)
+    csv = halves_csv(path, tmp_path)
+    bench_script('probe_cv').main([str(path), '--folds', '2', '--repeats', '1', '--half', csv + ':choose',
+                                   '--only', 'lite0@64;lite0@64+stages01', '--out', str(tmp_path/'r')])
+    saved = next((tmp_path/'r').glob('probe_cv-*.txt')).read_text()
+    assert '(half ' in saved and '8 images (monet 4, vangogh 4)' in saved and 'lite0@64+stages01' in saved, saved
+
+def test_confirm_trains_on_one_half_and_scores_the_other_once(tmp_path):
+    "bench/confirm.py: each candidate scored once on every painting of the other half, then paired against the first"
+    from painters.painterly import make_sample_paintings
+    path = make_sample_paintings(tmp_path/'p', n_per_painter=7, size=64, seed=3)
+    csv = halves_csv(path, tmp_path)
+    r = run_bench_script('confirm', path, '--train', csv + ':choose', '--score', csv + ':confirm', '--only', 'probe@64,probe_stages@64',
+                         '--bs', 4, '--out', tmp_path/'results')
+    assert r.returncode == 0, r.stderr[-3000:]
+    preds = pd.read_csv(next((tmp_path/'results').glob('confirm-*-predictions.csv')))
+    assert (preds.groupby('candidate').file.nunique() == 6).all() and len(preds) == 2 * 6 # the 3 + 3 confirming paintings, once each
+    assert all(('/choose' not in f) for f in preds.file) and {f.split('/')[-1] for f in preds.file} <= {f.name for f in path.glob('*/*.jpg')}
+    table = r.stdout.split('\n\n')[1].splitlines()
+    assert [l.split()[0] for l in table[1:]] == ['probe@64', 'probe_stages@64'] and all(float(l.split()[-1]) > 0 for l in table[1:]), r.stdout
+    assert 'probe_stages@64' in r.stdout.split('\n\n')[2] and 'p=' in r.stdout.split('\n\n')[2], r.stdout
+    bad = run_bench_script('confirm', path, '--train', csv + ':choose', '--score', csv + ':choose', '--only', 'probe@64,lp_ft@64')
+    assert bad.returncode != 0 and 'in both halves' in bad.stderr and 'Traceback' not in bad.stderr

@@ -112,6 +112,8 @@ def main(argv=None):
         runs[seed] = one_seed(seed, paths, learner_home.name if learner_home else None)
         bad = sorted({r['notebook'] for r in runs[seed] if r['failed']})
         print(f"seed {seed}: {time.time() - t:.0f} s, " + (f"failures in {', '.join(bad)}" if bad else "all passed"), flush=True)
+        for r in runs[seed]:
+            for cell, msg in r['failed']: print(f"  {r['notebook']} cell {cell}: {msg}", flush=True)
     per_nb = defaultdict(list)
     for results in runs.values():
         for r in results: per_nb[r['notebook']].append(r['seconds'])

@@ -185,14 +185,15 @@ def check_notebooks(env:dict, site, workers:int, timeout:float, log)->dict:
     "Every notebook as `make test-nbs` runs them, on this machine's GPU, in a fresh learner home; then its models folder"
     home, lines = Path(tempfile.mkdtemp(prefix='painters-learner-')), []
     threads = max(1, (os.cpu_count() or 2) // workers) # the notebooks running at once share the cores
+    (home/'lessons').mkdir() # each lesson's own test-size home, kept for the models check (`PAINTERS_LESSON_HOMES`, as test-nbs)
     nb_env = {**env, **REFUSE_NETWORK, 'PAINTERS_OFFLINE': 'auto', 'PAINTERS_DATA': str(home/'data'), 'PAINTERS_MODELS': str(home/'models'),
-              'OMP_NUM_THREADS': str(threads)}
+              'PAINTERS_LESSON_HOMES': str(home/'lessons'), 'OMP_NUM_THREADS': str(threads)}
     start = time.perf_counter()
     try:
         rc, _, _ = run([sys.executable, console_script('nbdev-test', site), '--n-workers', workers, *NBDEV_TEST_ARGS, '--do-print'],
                        nb_env, timeout, log, lines)
         seconds = time.perf_counter() - start
-        rc_models, out, err = run([sys.executable, ROOT/'tools'/'check_models.py', home/'models'], nb_env, 300, log)
+        rc_models, out, err = run([sys.executable, ROOT/'tools'/'check_models.py', home/'models', home/'lessons'], nb_env, 300, log)
     finally: shutil.rmtree(home, ignore_errors=True)
     return dict(seconds=round(seconds), workers=workers, threads=threads, tail=[l for _, l in lines][-15:] if rc else [],
                 notebooks=notebook_results(lines, sorted(p.name for p in (ROOT/'nbs').glob('*.ipynb'))),

@@ -87,8 +87,9 @@ def _texts(o:dict)->list: # (key, text) of each textual part of one output
     return parts + [(k, ''.join(v)) for k, v in o.get('data', {}).items() if k.startswith('text/')]
 
 def _empty_html(o:dict)->bool: # an output with nothing to see: a finished progress bar's CSS and empty HTML
-    html = ''.join(o.get('data', {}).get('text/html', ''))
-    return bool(html) and '<img' not in html and set(o['data']) <= {'text/html', 'text/plain'} and not re.sub(r'<style.*?</style>|<[^>]+>|\s|&nbsp;', '', html, flags=re.S)
+    if 'text/html' not in o.get('data', {}): return False
+    html = ''.join(o['data']['text/html']) # '' too: fastai's progress bar, once finished, can leave HTML with nothing in it
+    return '<img' not in html and set(o['data']) <= {'text/html', 'text/plain'} and not re.sub(r'<style.*?</style>|<[^>]+>|\s|&nbsp;', '', html, flags=re.S)
 
 def clean_outputs(nb, root:Path=ROOT)->int: # how many outputs were dropped
     "Paths as the learner's (relative to the workshop folder; temporary folders named so) and progress bars' empty leftovers dropped"
@@ -169,6 +170,21 @@ def _static(nb_widgets:dict, model_id:str, images:list)->tuple: # (html, text)
         return f"{html.escape(desc)} <b>{html.escape(str(v))}</b>", f"{desc} {v}".strip()
     return ''.join(h for h, _ in kids), '\n'.join(t for _, t in kids if t)
 
+def _one_grid(images:list, cols:int=4, gap:int=4)->list:
+    "Pictures of one size (the cleaner's thumbnails, one per Output widget) as one grid of `cols` columns; anything else as it is"
+    pngs = [o for o in images if set(o.get('data', {})) <= {'image/png', 'text/plain'} and 'image/png' in o.get('data', {})]
+    if len(images) < 2 or len(pngs) != len(images): return images
+    import io
+    from PIL import Image
+    ims = [Image.open(io.BytesIO(base64.b64decode(''.join(o['data']['image/png'])))).convert('RGB') for o in pngs]
+    if len({im.size for im in ims}) != 1: return images
+    (w, h), rows = ims[0].size, -(-len(ims) // cols)
+    grid = Image.new('RGB', (min(cols, len(ims)) * (w + gap) - gap, rows * (h + gap) - gap), 'white')
+    for i, im in enumerate(ims): grid.paste(im, ((i % cols) * (w + gap), (i // cols) * (h + gap)))
+    buf = io.BytesIO(); grid.save(buf, 'PNG', optimize=True)
+    return [{'output_type': 'display_data', 'metadata': {},
+             'data': {'image/png': base64.b64encode(buf.getvalue()).decode(), 'text/plain': f"<{len(ims)} images, in a grid of {cols} columns>"}}]
+
 def freeze_widgets(nb)->int: # how many widget outputs were replaced
     "Replace every live widget output by what it showed: its images and plots, then its controls drawn as HTML and text"
     nb_widgets = nb.metadata.pop('widgets', {}).get('application/vnd.jupyter.widget-state+json', {}).get('state', {})
@@ -184,7 +200,7 @@ def freeze_widgets(nb)->int: # how many widget outputs were replaced
             if h.strip() or t.strip():
                 new.append({'output_type': 'display_data', 'metadata': {},
                             'data': {'text/html': f'<div style="opacity:0.85"><i>{note}:</i>{h}</div>', 'text/plain': f"({note})\n{t}"}})
-            new.extend(images)
+            new.extend(_one_grid(images))
         from nbformat import from_dict
         c.outputs = [from_dict(o) for o in new]
     return n
