@@ -129,7 +129,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'painters.compare.Comparison': ('compare.html#comparison', 'painters/compare.py'),
                                   'painters.compare.Comparison.wrong': ('compare.html#comparison.wrong', 'painters/compare.py'),
                                   'painters.compare._fit_probe': ('compare.html#_fit_probe', 'painters/compare.py'),
-                                  'painters.compare._stages': ('compare.html#_stages', 'painters/compare.py'),
+                                  'painters.compare._stages_text': ('compare.html#_stages_text', 'painters/compare.py'),
                                   'painters.compare.bootstrap_difference': ('compare.html#bootstrap_difference', 'painters/compare.py'),
                                   'painters.compare.compare_recipes': ('compare.html#compare_recipes', 'painters/compare.py'),
                                   'painters.compare.comparison_table': ('compare.html#comparison_table', 'painters/compare.py'),

@@ -58,7 +58,7 @@ def _fit_probe(learn, epochs):
     "A logistic regression on the frozen features, copied into the linear head: no gradient descent"
     return head_from_probe(learn, linear_probe(learn, learn.dls))
 
-def _stages(stages): return f"{stages[0]}-{stages[-1]}" if list(stages) == list(range(stages[0], stages[-1] + 1)) else ','.join(map(str, stages))
+def _stages_text(stages): return f"{stages[0]}-{stages[-1]}" if list(stages) == list(range(stages[0], stages[-1] + 1)) else ','.join(map(str, stages))
 
 CANDIDATES = dict(
     probe=Candidate(LINEAR_HEAD, _fit_probe, 0, "linear probe: logistic regression on the frozen backbone's features"),
@@ -66,9 +66,9 @@ CANDIDATES = dict(
     lp_ft=Candidate(LINEAR_HEAD, lambda learn, epochs: fine_tune_recipe(learn, epochs, RECIPE['lr']), RECIPE['epochs'],
                     f"LP-FT: the probe as head, then {RECIPE['epochs']} gentle epochs (lr {RECIPE['lr']:g})"),
     probe_stages=Candidate(LINEAR_HEAD, lambda learn, epochs: _fit_probe(with_stage_statistics(learn), epochs), 0,
-                           f"linear probe on the pooled features and the statistics of stages {_stages(STYLE_STAGES)}"),
+                           f"linear probe on the pooled features and the statistics of stages {_stages_text(STYLE_STAGES)}"),
     lp_ft_stages=Candidate(LINEAR_HEAD, lambda learn, epochs: fine_tune_recipe(with_stage_statistics(learn), epochs, RECIPE['lr']),
-                           RECIPE['epochs'], f"LP-FT whose head reads the statistics of stages {_stages(STYLE_STAGES)} too"))
+                           RECIPE['epochs'], f"LP-FT whose head reads the statistics of stages {_stages_text(STYLE_STAGES)} too"))
 
 # %% ../nbs/18_compare.ipynb #cdb7bff6
 def pick_candidates(
