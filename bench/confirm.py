@@ -66,23 +66,23 @@ def main(argv=None):
     a = parser().parse_args(argv)
     specs = candidates(a.only, CANDIDATES)
     train, score = half_files(a.path, a.train), half_files(a.path, a.score)
-    if set(train) & set(score): sys.exit(f"confirm: {len(set(train) & set(score))} paintings are in both halves")
+    if both := set(train) & set(score): sys.exit(f"confirm: {len(both)} paintings are in both halves")
     folder = link_folder(train + score, Path(tempfile.mkdtemp(prefix='confirm-'))/'paintings')
     valid = {folder/f.parent.name/f.name for f in score}
     backbone, rows, secs, predict_secs = pretrained_backbone('efficientnet_lite0', verbose=False), [], {}, {}
     for name, size in specs:
-        start = time.perf_counter()
+        label, start = f"{name}@{size}", time.perf_counter()
         learn = train_on_fold(folder, valid, CANDIDATES[name], backbone, size=size, bs=a.bs, epochs=a.epochs, seed=a.seed)
-        rows += score_fold(learn, f"{name}@{size}", tta=False)
-        secs[f"{name}@{size}"] = time.perf_counter() - start
-        predict_secs[f"{name}@{size}"] = predict_time(learn, score[0], folder.parent/f"{name}@{size}.pkl")
-        print(f"{name}@{size}: trained on {len(learn.dls.train_ds)}, scored {len(learn.dls.valid_ds)} in {secs[f'{name}@{size}']:.0f} s", file=sys.stderr, flush=True)
+        rows += score_fold(learn, label, tta=False)
+        secs[label] = time.perf_counter() - start
+        predict_secs[label] = predict_time(learn, score[0], folder.parent/f"{label}.pkl")
+        print(f"{label}: trained on {len(learn.dls.train_ds)}, scored {len(learn.dls.valid_ds)} in {secs[label]:.0f} s", file=sys.stderr, flush=True)
     p = pd.DataFrame(rows)
     wrong = p.pivot_table(index='file', columns='candidate', values='wrong')
     n = len(wrong)
     lines = [f"# confirm on {a.path}: trained on {len(train)} paintings ({a.train}), scored once on {n} ({a.score}), seed {a.seed}", "",
              f"{'candidate':24s} {'wrong':>5s} {'error':>6s}  95% interval    train s  predict one s"]
-    for c in wrong.columns[wrong.columns.map(list(secs).index).argsort()]:
+    for c in secs: # in the order given
         lo, hi = error_interval(wrong[c].sum(), n)
         lines.append(f"{c:24s} {int(wrong[c].sum()):5d} {wrong[c].mean():6.3f}  [{lo:.3f}, {hi:.3f}]  {secs[c]:7.0f}  {predict_secs[c]:13.3f}")
     ref = list(secs)[0]
